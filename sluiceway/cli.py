@@ -1,0 +1,106 @@
+"""The ``sluiceway`` command. Heavy imports (Ray) happen inside handlers so ``sluiceway plan`` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sluiceway.pipelines.pipeline import Pipeline
+
+    pipeline = Pipeline.from_config(args.config)
+    if args.format:
+        pipeline.output_format = args.format
+    if args.text_field:
+        pipeline.read_options.text_field = args.text_field
+    if args.id_field:
+        pipeline.read_options.id_field = args.id_field
+    pipeline.run(args.input, args.output, overwrite=args.overwrite, resume=args.resume,
+                 ray_address=args.ray_address, num_cpus=args.num_cpus, strict=args.strict or None)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sluiceway.pipelines.pipeline import Pipeline
+
+    pipeline = Pipeline.from_config(args.config)
+    pipeline.check()
+    print(f"{args.config}: {len(pipeline.stages)} stages OK: {', '.join(s.name for s in pipeline.stages)}")
+    return 0
+
+
+def _stages(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from sluiceway.stages.registry import stage_classes, stage_params
+
+    for name, cls in stage_classes().items():
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        print(f"{name}: {doc}")
+        if args.verbose:
+            for field in stage_params(cls).values():
+                default = field.default if field.default is not dataclasses.MISSING else "(required)"
+                print(f"    {field.name} = {default!r}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sluiceway", description="Curate LLM training data on Ray.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a YAML pipeline")
+    run.add_argument("config", help="pipeline YAML, e.g. configs/pretrain_web.yaml")
+    run.add_argument("--input", required=True, nargs="+", help="input files or globs (JSONL[.gz|.zst], JSON, Parquet)")
+    run.add_argument("--output", required=True, help="output directory")
+    run.add_argument("--format", choices=("parquet", "jsonl", "jsonl.gz"), help="output format (default: config)")
+    run.add_argument("--text-field", help="input field holding the text")
+    run.add_argument("--id-field", help="input field holding the id (default: assigned file:line)")
+    run.add_argument("--ray-address", help="attach to a running Ray cluster (e.g. 'auto')")
+    run.add_argument("--num-cpus", type=int, help="CPUs for embedded local Ray (default: all)")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    run.add_argument("--resume", action="store_true", help="reuse checkpoints in an existing output directory")
+    run.add_argument("--strict", action="store_true", help="stop at the first malformed record instead of rejecting it")
+    run.set_defaults(func=_run)
+
+    check = sub.add_parser("check", help="validate a YAML pipeline without running it")
+    check.add_argument("config")
+    check.set_defaults(func=_check)
+
+    stages = sub.add_parser("stages", help="list the registered stages")
+    stages.add_argument("-v", "--verbose", action="store_true", help="show parameters and defaults")
+    stages.set_defaults(func=_stages)
+
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Sub-commands defined next to the code they drive."""
+    import importlib
+
+    hooks = []
+    for module in ("sluiceway.planning.cli",):
+        try:
+            hooks.append(importlib.import_module(module).add_parser)
+        except ImportError:
+            continue
+    return hooks
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""A pipeline: read → stages → kept/rejected → write → report, on Ray Data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from typing import Any
+
+from sluiceway.io.read import InputError, ReadOptions, expand_inputs, peek_columns, source_names
+from sluiceway.io.write import FORMATS, write_batch
+from sluiceway.pipelines.config import PipelineConfig, load_config
+from sluiceway.pipelines.report import AccountingError, build_report, format_summary
+from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
+from sluiceway.stages.registry import ConfigError
+
+CHECKPOINTS = "_checkpoints"
+
+
+class OutputExistsError(FileExistsError):
+    """The output directory exists and neither overwrite nor resume was asked for."""
+
+
+def check_columns(stages: list[Stage], available: list[str]) -> None:
+    """Fail before running if a stage reads a column that nothing before it provides."""
+    have = set(available)
+    for position, stage in enumerate(stages, start=1):
+        missing = [c for c in stage.columns_read() if c not in have]
+        if missing:
+            raise ConfigError(
+                f"stage #{position} {stage.name!r} reads column {missing[0]!r}, which neither the input nor an "
+                f"earlier stage provides; available: {', '.join(sorted(have))}")
+        have.update(stage.columns_written())
+
+
+def prepare_output(output: str, overwrite: bool, resume: bool) -> None:
+    if os.path.exists(output) and os.listdir(output):
+        if resume:
+            for entry in os.listdir(output):
+                if entry != CHECKPOINTS:
+                    path = os.path.join(output, entry)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        elif overwrite:
+            shutil.rmtree(output)
+        else:
+            raise OutputExistsError(f"output directory {output} exists and is not empty; "
+                                    "pass --overwrite to replace it or --resume to reuse its checkpoints")
+    os.makedirs(output, exist_ok=True)
+
+
+class Pipeline:
+    """Stages in order. ``Pipeline([...]).run("data/*.jsonl.gz", "out/")`` returns the report dict."""
+
+    def __init__(self, stages: list[Stage], read_options: ReadOptions | None = None,
+                 output_format: str = "parquet", batch_size: int = 1000):
+        if output_format not in FORMATS:
+            raise ConfigError(f"output format {output_format!r} is not one of {', '.join(FORMATS)}")
+        self.stages = list(stages)
+        self.read_options = read_options or ReadOptions()
+        self.output_format = output_format
+        self.batch_size = batch_size
+        names = [s.name for s in self.stages]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ConfigError(f"stage names must be unique in a pipeline (report keys): {', '.join(sorted(dupes))}")
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig | str) -> Pipeline:
+        if isinstance(config, str):
+            config = load_config(config)
+        return cls(config.stages, config.read_options, config.output_format)
+
+    def check(self) -> None:
+        check_columns(self.stages, peek_columns("", self.read_options))
+
+    def build(self, files: list[str], ctx: RunContext, dataset_seconds: dict[str, float]) -> Any:
+        """The lazy Ray Dataset of all rows after every stage (dataset stages may execute early)."""
+        import ray.data
+
+        from sluiceway.pipelines.execute import ModelActor, read_task, run_batch
+
+        sources = source_names(files)
+        ds = ray.data.from_items([{"path": f} for f in files], override_num_blocks=len(files))
+        ds = ds.map_batches(read_task, batch_size=1, batch_format="pyarrow",
+                            fn_args=(self.read_options, sources, ctx.stats))
+        for stage in self.stages:
+            if isinstance(stage, DatasetStage):
+                start = time.perf_counter()
+                ds = stage.apply(ds, ctx)
+                dataset_seconds[stage.name] = time.perf_counter() - start
+            elif isinstance(stage, ModelStage):
+                ds = ds.map_batches(ModelActor, fn_constructor_args=(stage, ctx.stats), batch_format="pyarrow",
+                                    batch_size=self.batch_size, concurrency=stage.concurrency)
+            else:
+                ds = ds.map_batches(run_batch, fn_args=(stage, ctx.stats), batch_format="pyarrow",
+                                    batch_size=self.batch_size)
+        return ds
+
+    def run(self, input: str | list[str], output: str, *, overwrite: bool = False, resume: bool = False,
+            ray_address: str | None = None, num_cpus: int | None = None, strict: bool | None = None,
+            quiet: bool = False) -> dict:
+        """Run on local Ray (or the cluster at ``ray_address``); write kept/, rejected/ and report.json."""
+        import ray
+
+        from sluiceway.pipelines.runtime import init_ray
+        from sluiceway.pipelines.stats import StatsCollector
+
+        if strict is not None:
+            self.read_options.strict = strict
+        self.check()
+        files = expand_inputs(input)
+        prepare_output(output, overwrite, resume)
+        init_ray(ray_address, num_cpus)
+        start = time.perf_counter()
+        stats = StatsCollector.remote()
+        ctx = RunContext(output_dir=output, num_partitions=max(2, int(ray.cluster_resources().get("CPU", 2)) * 2),
+                         stats=stats)
+        dataset_seconds: dict[str, float] = {}
+        ds = self.build(files, ctx, dataset_seconds)
+        sums = tuple(c for s in self.stages for c in s.report_sums)
+        summary_ds = ds.map_batches(_write_fn, batch_format="pyarrow", batch_size=self.batch_size * 10,
+                                    fn_args=(output, self.output_format, sums))
+        try:
+            summary = summary_ds.take_all()
+        except Exception as exc:  # Ray wraps worker errors; surface our own input errors plainly
+            cause = _find_cause(exc, InputError)
+            if cause is not None:
+                raise InputError(str(cause).splitlines()[-1]) from None
+            raise
+        snapshot = ray.get(stats.snapshot.remote())
+        report = build_report(self.stages, summary, snapshot, time.perf_counter() - start, dataset_seconds,
+                              ctx.extra)
+        report.update({"input": files, "output": os.path.abspath(output), "format": self.output_format})
+        with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2, ensure_ascii=False)
+        if not quiet:
+            print(format_summary(report))
+        if not report["rows"]["accounted"]:
+            r = report["rows"]
+            raise AccountingError(f"rows lost or duplicated: input {r['input']} != kept {r['kept']} + "
+                                  f"rejected {r['rejected']} (see {output}/report.json)")
+        return report
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _write_fn(table: Any, output: str, fmt: str, sums: tuple[str, ...]) -> Any:
+    """Write a batch and append ``__sum__`` rows for the columns stages asked to total."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    summary = write_batch(table, output, fmt)
+    if not sums or table.num_rows == 0:
+        return summary
+    kept = table.filter(pc.is_null(table.column("reason")))
+    totals = [int(pc.sum(kept.column(c)).as_py() or 0) if c in kept.column_names else 0 for c in sums]
+    extra = pa.table({"stage": ["__sum__"] * len(sums), "reason": list(sums), "rows": totals},
+                     schema=summary.schema)
+    return pa.concat_tables([summary, extra])

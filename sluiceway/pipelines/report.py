@@ -1,0 +1,77 @@
+"""Build report.json from the writer's exact counts and the workers' timings; print a summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sluiceway.stages.base import DatasetStage, ModelStage, Stage
+
+
+class AccountingError(RuntimeError):
+    """Input rows do not equal kept + rejected rows."""
+
+
+def _kind(stage: Stage) -> str:
+    if isinstance(stage, DatasetStage):
+        return "dataset"
+    return "model" if isinstance(stage, ModelStage) else "batch"
+
+
+def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_seconds: float,
+                 dataset_seconds: dict[str, float], extra: dict[str, Any]) -> dict:
+    """``summary`` rows are the writer's (stage, reason, rows); ``snapshot`` is the stats actor's."""
+    removed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sums: dict[str, int | float] = defaultdict(int)
+    kept = 0
+    for row in summary:
+        if row["stage"] == "":
+            kept += row["rows"]
+        elif row["stage"] == "__sum__":
+            sums[row["reason"]] += row["rows"]
+        else:
+            removed[row["stage"]][row["reason"]] += row["rows"]
+    rejected = sum(sum(r.values()) for r in removed.values())
+    files = snapshot.get("files", {})
+    input_rows = sum(c.get("rows", 0) for c in files.values())
+    read_problems: dict[str, int] = defaultdict(int)
+    for counters in files.values():
+        for key, value in counters.items():
+            if key != "rows":
+                read_problems[key] += value
+
+    rows_in = input_rows
+    stage_reports = [{"name": "read", "kind": "read", "rows_in": input_rows,
+                      "rows_out": input_rows - sum(removed.get("read", {}).values()),
+                      "removed": dict(removed.get("read", {})), "seconds": round(snapshot["seconds"].get("read", 0.0), 3),
+                      "counters": dict(read_problems)}]
+    rows_in -= sum(removed.get("read", {}).values())
+    for stage in stages:
+        gone = dict(removed.get(stage.name, {}))
+        seconds = snapshot["seconds"].get(stage.name, 0.0) + dataset_seconds.get(stage.name, 0.0)
+        entry = {"name": stage.name, "kind": _kind(stage), "rows_in": rows_in, "rows_out": rows_in - sum(gone.values()),
+                 "removed": gone, "seconds": round(seconds, 3),
+                 "docs_per_s": round(rows_in / seconds, 1) if seconds > 0 else None,
+                 "counters": snapshot["counters"].get(stage.name, {})}
+        for column in stage.report_sums:
+            entry.setdefault("sums", {})[column] = sums.get(column, 0)
+        stage_reports.append(entry)
+        rows_in = entry["rows_out"]
+    report = {"rows": {"input": input_rows, "kept": kept, "rejected": rejected,
+                       "accounted": input_rows == kept + rejected},
+              "wall_seconds": round(wall_seconds, 3), "stages": stage_reports}
+    report.update(extra)
+    return report
+
+
+def format_summary(report: dict) -> str:
+    lines = [f"{'stage':<22}{'in':>10}{'out':>10}{'removed':>10}{'seconds':>10}{'docs/s':>11}  top reasons"]
+    for s in report["stages"]:
+        gone = sum(s["removed"].values())
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(s["removed"].items(), key=lambda kv: -kv[1])[:3])
+        rate = f"{s['docs_per_s']:.0f}" if s.get("docs_per_s") else "-"
+        lines.append(f"{s['name']:<22}{s['rows_in']:>10}{s['rows_out']:>10}{gone:>10}{s['seconds']:>10.2f}{rate:>11}  {reasons}")
+    r = report["rows"]
+    lines.append(f"input {r['input']} = kept {r['kept']} + rejected {r['rejected']}: "
+                 f"{'OK' if r['accounted'] else 'MISMATCH'}; wall {report['wall_seconds']:.1f} s")
+    return "\n".join(lines)

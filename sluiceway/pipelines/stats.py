@@ -1,0 +1,36 @@
+"""A zero-CPU Ray actor that gathers per-stage timings and counters from the workers."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import ray
+
+
+@ray.remote(num_cpus=0)
+class StatsCollector:
+    """Workers report (stage, seconds, rows, counters) per batch; the driver reads a snapshot."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.rows: dict[str, int] = defaultdict(int)
+        self.counters: dict[str, Counter] = defaultdict(Counter)
+        self.files: dict[str, dict] = {}
+
+    def add(self, stage: str, seconds: float, rows: int, counters: dict | None = None) -> None:
+        self.seconds[stage] += seconds
+        self.rows[stage] += rows
+        if counters:
+            self.counters[stage].update(counters)
+
+    def file_done(self, path: str, counters: dict) -> None:
+        # keyed by path so a retried read task does not count its file twice
+        self.files[path] = counters
+
+    def snapshot(self) -> dict:
+        return {
+            "seconds": dict(self.seconds),
+            "rows": dict(self.rows),
+            "counters": {k: dict(v) for k, v in self.counters.items()},
+            "files": dict(self.files),
+        }

@@ -1,0 +1,88 @@
+"""The stage contract: every sluiceway stage is one of three kinds.
+
+* ``BatchStage`` — row-local, runs on Arrow batches in Ray tasks. ``compute`` returns new or
+  replaced columns (scores, cleaned text); ``decide`` turns those into a rejection reason per row
+  (``None`` keeps it). Scores stay in the output, so thresholds can be changed without recomputing.
+* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model once per Ray actor.
+* ``DatasetStage`` — whole-dataset (dedup, clustering, selection): ``apply`` gets and returns a
+  Ray Dataset.
+
+Rows are never dropped. A rejected row keeps flowing with ``stage``/``reason``/``detail`` set and is
+skipped by later stages; the writer splits kept from rejected at the end. Parameters are dataclass
+fields, so YAML keys are validated against them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import ray.data
+
+STAGE, REASON, DETAIL = "stage", "reason", "detail"
+RESERVED = ("id", STAGE, REASON, DETAIL)
+
+
+@dataclasses.dataclass
+class Stage:
+    """Base of all stages. Subclasses are dataclasses whose fields are the stage's parameters."""
+
+    name: ClassVar[str] = ""
+    reads: ClassVar[tuple[str, ...]] = ("text",)
+    writes: ClassVar[dict[str, pa.DataType]] = {}
+    report_sums: ClassVar[tuple[str, ...]] = ()
+
+    def columns_read(self) -> tuple[str, ...]:
+        """Columns needed; override when they depend on parameters."""
+        return self.reads
+
+    def columns_written(self) -> dict[str, pa.DataType]:
+        return self.writes
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the bad parameter; called before anything runs."""
+
+
+@dataclasses.dataclass
+class BatchStage(Stage):
+    """Row-local stage. Only rows that are still alive are passed to ``compute``/``decide``."""
+
+    def compute(self, batch: pa.Table, counters: Counter) -> dict[str, pa.Array | list]:
+        """Return columns to add or replace (same length as ``batch``)."""
+        return {}
+
+    def decide(self, batch: pa.Table) -> list[tuple[str, str] | None]:
+        """Return, per row, ``(reason, detail)`` to reject it or ``None`` to keep it."""
+        return [None] * batch.num_rows
+
+
+@dataclasses.dataclass
+class ModelStage(BatchStage):
+    """A batch stage holding a model: ``setup`` runs once per actor, before any batch."""
+
+    concurrency: int = 1
+
+    def setup(self) -> None:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass
+class DatasetStage(Stage):
+    """Whole-dataset stage. Must pass rejected rows through untouched and reject, never drop."""
+
+    def apply(self, ds: ray.data.Dataset, ctx: RunContext) -> ray.data.Dataset:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass
+class RunContext:
+    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle."""
+
+    output_dir: str
+    num_partitions: int
+    stats: Any = None  # handle of the run's StatsCollector actor
+    extra: dict = dataclasses.field(default_factory=dict)

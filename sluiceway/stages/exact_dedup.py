@@ -1,0 +1,92 @@
+"""Exact deduplication of normalized text, distributed on Ray Data.
+
+Each alive row gets a 128-bit hash of its normalized text. A groupby on the hash (a Ray shuffle)
+finds, per duplicated hash, the representative with the smallest ``(id, source)`` key; a hash join
+sends that key back to every row. No step holds all hashes in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, RunContext
+from sluiceway.stages.registry import register
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]")
+_HASH, _KEY, _REP, _COUNT = "_xd_hash", "_xd_key", "_xd_rep", "_xd_count"
+
+
+def normalize_for_dedup(text: str, lowercase: bool, strip_punctuation: bool) -> str:
+    if lowercase:
+        text = text.lower()
+    if strip_punctuation:
+        text = _PUNCT.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _add_keys(table: pa.Table, lowercase: bool, strip_punctuation: bool) -> pa.Table:
+    alive = pc.is_null(table.column(REASON)).to_pylist()
+    texts = table.column("text").to_pylist()
+    hashes = [hashlib.blake2b(normalize_for_dedup(t, lowercase, strip_punctuation).encode("utf-8", "replace"),
+                              digest_size=16).hexdigest() if ok and t is not None else None
+              for t, ok in zip(texts, alive, strict=True)]
+    keys = pc.binary_join_element_wise(table.column("id"), table.column("source"), "\x00")
+    return table.append_column(_HASH, pa.array(hashes, pa.string())).append_column(_KEY, keys)
+
+
+def _mark(table: pa.Table, stage_name: str) -> pa.Table:
+    rep = table.column(_REP)
+    dup = pc.fill_null(pc.and_(pc.is_valid(rep), pc.not_equal(rep, table.column(_KEY))), False)
+    rep_id = _rep_ids(rep, dup)
+    table = table.append_column("duplicate_of", rep_id)
+    for column, value in ((STAGE, stage_name), (REASON, "exact_duplicate")):
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pc.if_else(dup, pa.scalar(value, pa.string()), table.column(column)))
+    detail = pc.if_else(dup, pc.binary_join_element_wise("duplicate of ", rep_id, ""), table.column(DETAIL))
+    table = table.set_column(table.schema.get_field_index(DETAIL), DETAIL, detail)
+    return table.drop_columns([_HASH, _KEY, _REP, _COUNT])
+
+
+def _rep_ids(rep: Any, dup: Any) -> pa.Array:
+    reps, dups = rep.to_pylist(), dup.to_pylist()
+    return pa.array([r.split("\x00", 1)[0] if d else None for r, d in zip(reps, dups, strict=True)], pa.string())
+
+
+@register
+@dataclasses.dataclass
+class ExactDedup(DatasetStage):
+    """Keep one row per normalized text (smallest id); reject the rest as ``exact_duplicate``."""
+
+    name: ClassVar[str] = "exact_dedup"
+    reads: ClassVar[tuple[str, ...]] = ("id", "text")
+    writes: ClassVar[dict[str, pa.DataType]] = {"duplicate_of": pa.string()}
+
+    lowercase: bool = True
+    strip_punctuation: bool = False
+
+    def apply(self, ds: Any, ctx: RunContext) -> Any:
+        from ray.data.aggregate import Count, Min
+
+        keyed = ds.map_batches(_add_keys, batch_format="pyarrow",
+                               fn_args=(self.lowercase, self.strip_punctuation)).materialize()
+        reps = (keyed.map_batches(_alive_only, batch_format="pyarrow")
+                .groupby(_HASH, num_partitions=ctx.num_partitions)
+                .aggregate(Count(alias_name=_COUNT), Min(_KEY, alias_name=_REP))
+                .map_batches(_dupes_only, batch_format="pyarrow"))
+        joined = keyed.join(reps, join_type="left_outer", num_partitions=ctx.num_partitions, on=(_HASH,))
+        return joined.map_batches(_mark, batch_format="pyarrow", fn_args=(self.name,))
+
+
+def _alive_only(table: pa.Table) -> pa.Table:
+    return table.select([_HASH, _KEY]).filter(pc.is_valid(table.column(_HASH)))
+
+
+def _dupes_only(table: pa.Table) -> pa.Table:
+    return table.filter(pc.greater(table.column(_COUNT), 1))
