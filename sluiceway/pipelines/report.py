@@ -56,6 +56,7 @@ def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_
         for column in stage.report_sums:
             entry.setdefault("sums", {})[column] = sums.get(column, 0)
         stage_reports.append(entry)
+        extra = {**extra, **stage.report_extra(entry)}
         rows_in = entry["rows_out"]
     report = {"rows": {"input": input_rows, "kept": kept, "rejected": rejected,
                        "accounted": input_rows == kept + rejected},

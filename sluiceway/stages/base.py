@@ -46,6 +46,10 @@ class Stage:
     def validate(self) -> None:
         """Raise ``ValueError`` naming the bad parameter; called before anything runs."""
 
+    def report_extra(self, entry: dict) -> dict:
+        """Top-level report.json entries derived from this stage's report entry (e.g. token totals)."""
+        return {}
+
 
 @dataclasses.dataclass
 class BatchStage(Stage):
