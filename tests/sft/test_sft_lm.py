@@ -1,0 +1,60 @@
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from sluiceway.sft.lm import HFCausalLM  # noqa: E402
+from sluiceway.sft.tiny_lm import build_tiny_lm  # noqa: E402
+
+TEXTS = ["Instruction:\nName a color.\nResponse:\nBlue is a color.",
+         "Instruction:\nAdd the numbers.\nInput:\n2 and 3\nResponse:\nThe sum is 5."] * 10
+PAIRS = [("Instruction:\nName a color.\nResponse:\n", "Red, like a tomato."),
+         ("Instruction:\nAdd.\nInput:\n4 4\nResponse:\n", "8"),
+         ("", "Blue"),
+         ("Instruction:\nSay a long thing please.\nResponse:\n", "one two three four five six seven eight nine")]
+PREFIX = "Instruction:\nName a fruit.\nResponse:\nAn apple.\n\n"
+
+
+@pytest.fixture(scope="module", params=["gpt2", "llama"])
+def lm(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp(request.param)
+    build_tiny_lm(str(path), TEXTS, arch=request.param, vocab_size=300, seed=1)
+    return HFCausalLM(str(path), batch_size=3, device="cpu")
+
+
+def _manual(lm, prefix, context, continuation, bos=True):
+    ids = ([lm.bos_id] if bos else []) + (lm.encode(prefix) if prefix else []) + (lm.encode(context) if context else [])
+    cont = lm.encode(continuation)
+    with torch.no_grad():
+        logp = torch.log_softmax(lm.model(torch.tensor([ids + cont])).logits[0].float(), -1)
+    return sum(logp[len(ids) + k - 1, cont[k]].item() for k in range(len(cont))), len(cont)
+
+
+def test_cached_and_uncached_agree(lm):
+    cached = lm.score_with_prefix(PREFIX, PAIRS, reuse_cache=True)
+    plain = lm.score_with_prefix(PREFIX, PAIRS, reuse_cache=False)
+    for (a, n), (b, m) in zip(cached, plain, strict=True):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+
+
+def test_scores_match_a_single_unbatched_pass(lm):
+    for context, continuation in PAIRS:
+        got = lm.score_with_prefix(PREFIX, [(context, continuation)])[0]
+        want = _manual(lm, PREFIX, context, continuation)
+        assert got[1] == want[1] and got[0] == pytest.approx(want[0], abs=1e-4)
+    zero = lm.score(PAIRS[:2])
+    assert zero[0][0] == pytest.approx(_manual(lm, "", *PAIRS[0])[0], abs=1e-4)
+
+
+def test_bos_changes_scores_and_empty_continuation(lm):
+    with_bos, without = lm.score(PAIRS[:1], bos=True), lm.score(PAIRS[:1], bos=False)
+    assert with_bos[0][1] == without[0][1] and with_bos[0][0] != pytest.approx(without[0][0], abs=1e-6)
+    assert without[0][0] == pytest.approx(_manual(lm, "", *PAIRS[0], bos=False)[0], abs=1e-4)
+    assert lm.score([("ctx", "")]) == [(0.0, 0)]
+
+
+def test_token_budget_splits_batches(lm):
+    small = HFCausalLM.__new__(HFCausalLM)
+    small.__dict__.update(lm.__dict__)
+    small.config = type(lm.config)(**{**lm.config.__dict__, "token_budget": 40, "batch_size": 2})
+    assert [n for _, n in small.score_with_prefix(PREFIX, PAIRS)] == [n for _, n in lm.score_with_prefix(PREFIX, PAIRS)]
