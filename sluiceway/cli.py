@@ -82,7 +82,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     import importlib
 
     hooks = []
-    for module in ("sluiceway.planning.cli",):
+    for module in ("sluiceway.planning.cli", "sluiceway.models.cli", "sluiceway.diversity.cli", "sluiceway.sft.cli"):
         try:
             hooks.append(importlib.import_module(module).add_parser)
         except ImportError:

@@ -49,6 +49,15 @@ def prepare_output(output: str, overwrite: bool, resume: bool) -> None:
     os.makedirs(output, exist_ok=True)
 
 
+def model_actor_cpus(stages: list[Stage], cluster_cpus: int) -> float:
+    """CPUs reserved per model actor. Each model stage holds its actors for the whole streaming run, so on a
+    small machine full-CPU actors would starve the tasks and shuffles between them; they share half the CPUs."""
+    actors = sum(max(1, s.concurrency) for s in stages if isinstance(s, ModelStage))
+    if not actors:
+        return 1.0
+    return round(max(0.1, min(1.0, cluster_cpus / (2 * actors))), 3)
+
+
 class Pipeline:
     """Stages in order. ``Pipeline([...]).run("data/*.jsonl.gz", "out/")`` returns the report dict."""
 
@@ -81,6 +90,7 @@ class Pipeline:
         from sluiceway.pipelines.execute import ModelActor, read_task, run_batch
 
         sources = source_names(files)
+        actor_cpus = model_actor_cpus(self.stages, ctx.num_partitions // 2)
         ds = ray.data.from_items([{"path": f} for f in files], override_num_blocks=len(files))
         ds = ds.map_batches(read_task, batch_size=1, batch_format="pyarrow",
                             fn_args=(self.read_options, sources, ctx.stats))
@@ -91,7 +101,8 @@ class Pipeline:
                 dataset_seconds[stage.name] = time.perf_counter() - start
             elif isinstance(stage, ModelStage):
                 ds = ds.map_batches(ModelActor, fn_constructor_args=(stage, ctx.stats), batch_format="pyarrow",
-                                    batch_size=self.batch_size, concurrency=stage.concurrency)
+                                    batch_size=self.batch_size, num_cpus=actor_cpus,
+                                    compute=ray.data.ActorPoolStrategy(size=max(1, stage.concurrency)))
             else:
                 ds = ds.map_batches(run_batch, fn_args=(stage, ctx.stats), batch_format="pyarrow",
                                     batch_size=self.batch_size)

@@ -16,7 +16,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     kwargs: dict = {"ignore_reinit_error": True, "logging_level": logging.WARNING, "log_to_driver": True}
     if address:
         ray.init(address=address, **kwargs)
-    else:
+    else:  # "local" starts a fresh embedded Ray even when another cluster runs on this machine
+        kwargs["address"] = "local"
         kwargs["num_cpus"] = num_cpus or os.cpu_count()
         kwargs["include_dashboard"] = False
         ray.init(**kwargs)

@@ -11,7 +11,22 @@ from typing import Any
 from sluiceway.stages.base import Stage
 
 STAGE_MODULES = (
+    "sluiceway.stages.clean",
+    "sluiceway.stages.gopher",
+    "sluiceway.stages.c4",
+    "sluiceway.stages.fineweb",
+    "sluiceway.stages.langid",
+    "sluiceway.stages.quality",
+    "sluiceway.stages.tokens",
     "sluiceway.stages.exact_dedup",
+    "sluiceway.stages.minhash_dedup",
+    "sluiceway.stages.embed",
+    "sluiceway.stages.cluster",
+    "sluiceway.stages.balanced_sample",
+    "sluiceway.stages.semantic_dedup",
+    "sluiceway.stages.nuggets",
+    "sluiceway.stages.iqs",
+    "sluiceway.stages.car_select",
 )
 
 _REGISTRY: dict[str, type[Stage]] = {}

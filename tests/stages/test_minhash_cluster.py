@@ -1,0 +1,142 @@
+"""``minhash_dedup`` on a multi-node local cluster (``ray.cluster_utils.Cluster``): the same result as the
+single-process reference (itself equal to the one-node run, see test_minhash_dedup.py), also when a worker
+node is killed mid-run.
+
+A cluster needs its own Ray, so the pytest tests run this file as a script in a subprocess
+(``python tests/stages/test_minhash_cluster.py OUT``): it works in the same pytest invocation as the tests
+using the ``ray_session`` fixture, whichever runs first. One 3-node cluster serves both checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def corpus() -> object:
+    import random
+
+    import pyarrow as pa
+
+    rng = random.Random(7)
+    vocab = [f"v{i}" for i in range(3000)]
+    docs = [" ".join(rng.choice(vocab) for _ in range(rng.randint(50, 120))) for _ in range(240)]
+    for _ in range(120):
+        words = rng.choice(docs).split()
+        words[rng.randrange(len(words))] = "edited"
+        docs.append(" ".join(words))
+    chain = " ".join(rng.choice(vocab) for _ in range(200))
+    for k in range(8):  # a chain of documents each one edit from the previous: one component
+        words = chain.split()
+        words[k * 20] = f"chain{k}"
+        chain = " ".join(words)
+        docs.append(chain)
+    n = len(docs)
+    return pa.table({"id": [f"c{i:04d}" for i in range(n)], "text": pa.array(docs, pa.large_string()),
+                     "source": [f"part-{i % 5}.jsonl:{i}" for i in range(n)],
+                     "stage": pa.nulls(n, pa.string()), "reason": pa.nulls(n, pa.string()),
+                     "detail": pa.nulls(n, pa.string())})
+
+
+def outcome(rows: list[dict]) -> dict[str, list]:
+    return {r["source"]: [r["reason"], r["duplicate_of"], r["minhash_component"]] for r in rows}
+
+
+def run_job(out_dir: str) -> dict:
+    """Start a head + 2 worker nodes; run the stage twice: plainly (with verification), then (without)
+    killing a worker after the signatures step. Returns both outcomes and their single-process references."""
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    import ray
+    import ray.data
+    from ray.cluster_utils import Cluster
+
+    from sluiceway.dedup.local import dedup_local
+    from sluiceway.stages.base import RunContext
+    from sluiceway.stages.minhash_dedup import MinHashDedup
+
+    table = corpus()
+    stages = {"plain": MinHashDedup(verify=True), "kill": MinHashDedup(verify=False)}  # both paths, less CI time
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    result: dict = {"nodes": len(ray.nodes())}
+    for name, stage in stages.items():
+        result[f"{name}_reference"] = outcome(dedup_local(table, stage.plan())[0].to_pylist())
+
+    def run(name: str) -> tuple[list[dict], dict]:
+        stage = stages[name]
+        ctx = RunContext(output_dir=os.path.join(out_dir, name), num_partitions=3)
+        ds = ray.data.from_arrow(table).repartition(6)
+        rows = stage.apply(ds, ctx).take_all()
+        return rows, ctx.extra[stage.name]
+
+    rows, info = run("plain")
+    result["plain"], result["plain_steps"] = outcome(rows), info["steps"]
+
+    killed: dict = {}
+
+    def killer() -> None:
+        root = os.path.join(out_dir, "kill", "_checkpoints", "minhash")
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            if os.path.isdir(root) and any(d.startswith("signatures-") and
+                                           os.path.exists(os.path.join(root, d, "_COMPLETE.json"))
+                                           for d in os.listdir(root)):
+                cluster.remove_node(workers[0], allow_graceful=False)
+                killed["after"] = "signatures"
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    rows, info = run("kill")
+    thread.join(timeout=5)
+    result["kill"], result["kill_steps"], result["killed"] = outcome(rows), info["steps"], killed
+    result["nodes_after"] = sum(1 for n in ray.nodes() if n["Alive"])
+    ray.shutdown()
+    cluster.shutdown()
+    return result
+
+
+@pytest.fixture(scope="module")
+def cluster_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("minhash_cluster")
+    env = {**os.environ, "SLUICEWAY_PROGRESS": "0", "PYTHONPATH": os.pathsep.join(
+        [os.path.dirname(os.path.dirname(HERE)), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, __file__, str(out)], capture_output=True, text=True, timeout=900,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    with open(os.path.join(out, "result.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def test_multi_node_equals_single_process(cluster_result: dict) -> None:
+    assert cluster_result["nodes"] == 3
+    assert cluster_result["plain"] == cluster_result["plain_reference"]
+    assert sum(v[0] == "near_duplicate" for v in cluster_result["plain"].values()) >= 80
+    chain = {v[2] for k, v in cluster_result["plain"].items() if k.endswith(tuple(f":{i}" for i in range(360, 368)))}
+    assert len(chain) == 1 and None not in chain  # the chain is one component
+
+
+def test_killing_a_worker_mid_run_gives_the_same_result(cluster_result: dict) -> None:
+    assert cluster_result["killed"] == {"after": "signatures"}
+    assert cluster_result["nodes_after"] == 2
+    assert cluster_result["kill"] == cluster_result["kill_reference"]
+    assert sum(v[0] == "near_duplicate" for v in cluster_result["kill"].values()) >= 60
+
+
+if __name__ == "__main__":
+    target = sys.argv[1]
+    data = run_job(target)
+    with open(os.path.join(target, "result.json"), "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
