@@ -124,7 +124,7 @@ def encoded(name: str, texts: list[str], tmp: str, args: argparse.Namespace):
     names = ["fasttext-tfidf", "fasttext-sif", "fasttext-mean"] + ([] if args.no_minilm else ["minilm-l6-v2"])
     if args.cache and all(os.path.exists(os.path.join(args.cache, f"{name}-{e}.npy")) for e in names):
         for e in names:
-            yield e, np.load(os.path.join(args.cache, f"{name}-{e}.npy")), "cached"
+            yield e, np.load(os.path.join(args.cache, f"{name}-{e}.npy")), "cached"  # seconds unknown
         return
     for emb_name, emb in embedders(texts, tmp, not args.no_minilm).items():
         start = time.perf_counter()
@@ -162,7 +162,7 @@ def main() -> None:
                     results[f"{view}/{emb_name}"] = r
                     print(f"  {view:<7}{emb_name:<16} " + "  ".join(
                         f"{key}: purity {v['purity']:.3f} nmi {v['nmi']:.3f} ari {v['ari']:.3f}"
-                        for key, v in r.items() if key.startswith("k=")) + f"  ({took} s to embed)")
+                        for key, v in r.items() if key.startswith("k=")) + f"  (embedding: {took} s)")
                     print(f"         recall per label (k=labels): {r['recall_k=labels']}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

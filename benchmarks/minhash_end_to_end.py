@@ -97,15 +97,17 @@ def make_corpus(data: str, docs: int, out_dir: str, files: int) -> dict[str, str
     return truth
 
 
-def run_pipeline(inputs: list[str], out: str, verify: bool, num_cpus: int, hash_function: str = "fast") -> dict:
+def run_pipeline(inputs: list[str], out: str, verify: bool, num_cpus: int, hash_function: str = "fast",
+                 resume: bool = False) -> dict:
     from sluiceway.pipelines.pipeline import Pipeline
     from sluiceway.stages.minhash_dedup import MinHashDedup
 
-    shutil.rmtree(out, ignore_errors=True)
+    if not resume:
+        shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
     with PeakMemory() as mem:
         stage = MinHashDedup(verify=verify, hash_function=hash_function)
-        report = Pipeline([stage]).run(inputs, out, num_cpus=num_cpus, quiet=True)
+        report = Pipeline([stage]).run(inputs, out, num_cpus=num_cpus, quiet=True, resume=resume)
     wall = time.perf_counter() - start
     steps = {}
     for marker in glob.glob(os.path.join(out, "_checkpoints", "minhash", "*", "_COMPLETE.json")):
@@ -115,7 +117,8 @@ def run_pipeline(inputs: list[str], out: str, verify: bool, num_cpus: int, hash_
     return {"docs": report["rows"]["input"], "wall_s": round(wall, 1), "docs_per_s": round(report["rows"]["input"] / wall),
             "peak_pss_gib": round(mem.peak / 2**30, 2), "removed": report["rows"]["rejected"],
             "step_seconds": steps, "bands_rows": [info["bands"], info["rows"]], "cc_rounds": info.get("cc_rounds"),
-            "candidate_edges": info.get("candidate_edges"), "verified_edges": info.get("verified_edges")}
+            "candidate_edges": info.get("candidate_edges"), "verified_edges": info.get("verified_edges"),
+            "steps": info["steps"]}
 
 
 def removed_ids(out: str) -> dict[str, str]:
@@ -205,6 +208,7 @@ def main() -> None:
     parser.add_argument("--num-cpus", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--no-verify", action="store_true", help="skip verification in the big run")
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted big run from its checkpoints")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
     os.environ.setdefault("SLUICEWAY_PROGRESS", "0")
@@ -215,7 +219,7 @@ def main() -> None:
         truth = make_corpus(args.data, args.docs, big_dir, args.files)
         big = sorted(glob.glob(os.path.join(big_dir, "*.parquet")))
         out = os.path.join(args.workdir, "out-big")
-        res = run_pipeline(big, out, not args.no_verify, args.num_cpus)
+        res = run_pipeline(big, out, not args.no_verify, args.num_cpus, resume=args.resume)
         res["recall_of_injected"] = recall_of_injected(truth, removed_ids(out))
         results["big"] = res
         print("sluiceway (big):", json.dumps(res), flush=True)
