@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -77,18 +76,3 @@ class ModelActor:
 
     def __call__(self, table: pa.Table) -> pa.Table:
         return run_batch(table, self.stage, self.stats)
-
-
-def read_task(batch: pa.Table, opts: Any, sources: dict[str, str], stats: Any = None) -> Iterator[pa.Table]:
-    """The Ray ``map_batches`` generator that reads the files named in ``batch``."""
-    from sluiceway.io.read import read_file
-
-    for path in batch.column("path").to_pylist():
-        counters: Counter = Counter()
-        start = time.perf_counter()
-        yield from read_file(path, opts, sources[path], counters)
-        if stats is not None:
-            import ray
-
-            stats.add.remote("read", time.perf_counter() - start, counters["rows"], None)
-            ray.get(stats.file_done.remote(path, dict(counters)))  # exact input count: wait for it

@@ -87,13 +87,12 @@ class Pipeline:
         """The lazy Ray Dataset of all rows after every stage (dataset stages may execute early)."""
         import ray.data
 
-        from sluiceway.pipelines.execute import ModelActor, read_task, run_batch
+        from sluiceway.io.datasource import InputFiles
+        from sluiceway.pipelines.execute import ModelActor, run_batch
 
-        sources = source_names(files)
         actor_cpus = model_actor_cpus(self.stages, ctx.num_partitions // 2)
-        ds = ray.data.from_items([{"path": f} for f in files], override_num_blocks=len(files))
-        ds = ds.map_batches(read_task, batch_size=1, batch_format="pyarrow",
-                            fn_args=(self.read_options, sources, ctx.stats))
+        source = InputFiles(files, self.read_options, source_names(files), ctx.stats)
+        ds = ray.data.read_datasource(source, override_num_blocks=len(files))
         for stage in self.stages:
             if isinstance(stage, DatasetStage):
                 start = time.perf_counter()
@@ -130,7 +129,8 @@ class Pipeline:
         dataset_seconds: dict[str, float] = {}
         ds = self.build(files, ctx, dataset_seconds)
         sums = tuple(c for s in self.stages for c in s.report_sums)
-        summary_ds = ds.map_batches(_write_fn, batch_format="pyarrow", batch_size=self.batch_size * 10,
+        # batch_size=None: a write fused after the stages must not raise the rows bundled per task
+        summary_ds = ds.map_batches(_write_fn, batch_format="pyarrow", batch_size=None,
                                     fn_args=(output, self.output_format, sums))
         try:
             summary = summary_ds.take_all()

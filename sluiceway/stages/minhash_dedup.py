@@ -38,7 +38,7 @@ from sluiceway.dedup.keep import KEEP_POLICIES, REP_SCHEMA, choose_representativ
 from sluiceway.dedup.lsh import optimal_bands, unique_edges
 from sluiceway.dedup.minhash import MinHasher
 from sluiceway.dedup.shingles import ShingleConfig
-from sluiceway.dedup.shuffle import co_grouped, grouped, lookup
+from sluiceway.dedup.shuffle import co_grouped, grouped, grouped_streaming, lookup
 from sluiceway.dedup.tables import (
     COMP,
     DUP_COL,
@@ -320,7 +320,7 @@ class _Run:
         reps = reps.map_batches(_rename, batch_format="pyarrow", fn_args=(REPS.names,))
         final_parts = max(parts, -(-keyed.size_bytes() // FINAL_BLOCK_BYTES))  # the rows themselves move here
         return co_grouped(keyed, reps, keyed.schema().base_schema, REPS, NODE, _mark_joined, final_parts,
-                          (stage.name,))
+                          (stage.name,), grouped_streaming)
 
     def input_digest(self, keyed: Any) -> str:
         rows, total = 0, 0

@@ -83,3 +83,19 @@ def test_id_field_and_text_field(tmp_path, ray_session):
     Pipeline([build_stage("exact_dedup")], ReadOptions(text_field="body", id_field="key")).run(
         str(tmp_path / "x.jsonl"), str(out), quiet=True)
     assert [r["id"] for r in _read(out / "kept")] == ["k0"]
+
+
+def test_stages_run_in_their_own_tasks_not_fused_into_the_read(tmp_path, ray_session):
+    """Ray fuses maps and bundles their input up to the largest batch_size: a read fused with the stages
+    would put every file (or a whole single file) into one task. The stages must be a separate operator."""
+    from sluiceway.pipelines.stats import StatsCollector
+    from sluiceway.stages.base import RunContext
+
+    (tmp_path / "one.jsonl").write_text("".join(json.dumps({"text": f"doc {i} words"}) + "\n" for i in range(50)))
+    pipeline = Pipeline([build_stage("clean_whitespace"), build_stage("gopher_quality")], batch_size=10)
+    ctx = RunContext(output_dir=str(tmp_path / "o"), num_partitions=2, stats=StatsCollector.remote())
+    ds = pipeline.build([str(tmp_path / "one.jsonl")], ctx, {}).materialize()
+    assert ds.count() == 50
+    operators = [line for line in ds.stats().splitlines() if line.startswith("Operator")]
+    assert any("SluicewayRead" in line for line in operators)
+    assert not any("SluicewayRead->" in line for line in operators), operators

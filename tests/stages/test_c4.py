@@ -1,30 +1,14 @@
 from collections import Counter
 
-import pyarrow as pa
 import pytest
 
-from sluiceway.pipelines.execute import apply_stage
 from sluiceway.stages.c4 import C4
+from sluiceway.testing import CLEAN_DOCUMENT
+from sluiceway.testing import run_on_texts as run
 
-GOOD = """The old mill on the river was built in 1820 by a family of millers who came from the north.
-For almost a century it ground wheat and barley for the farms of the valley, and it was the heart of the village.
-When the river changed its course after the great flood, the wheel stopped turning and the building was left to decay.
-Last year a group of volunteers decided that the mill deserved a second life, and they started to raise money.
-They repaired the roof with oak beams, rebuilt the stone walls and cleaned the old channel that fed the wheel.
-Children from the local school helped to paint the doors, while their parents cooked meals for the workers.
-Today the mill is open to visitors on weekends, and the wheel turns again whenever there is enough water.
-Everyone who worked on the project agrees that it was hard, but they are proud of what they have achieved together."""
+GOOD = CLEAN_DOCUMENT
 
 
-def make_table(texts: list[str]) -> pa.Table:
-    n = len(texts)
-    return pa.table({"id": [str(i) for i in range(n)], "text": pa.array(texts, pa.large_string()),
-                     "stage": pa.nulls(n, pa.string()), "reason": pa.nulls(n, pa.string()),
-                     "detail": pa.nulls(n, pa.string())})
-
-
-def run(stage, texts: list[str], counters: Counter | None = None) -> pa.Table:
-    return apply_stage(stage, make_table(texts), Counter() if counters is None else counters).sort_by("id")
 
 
 def test_good_document_is_kept_unchanged():

@@ -1,21 +1,14 @@
-from collections import Counter
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from sluiceway.pipelines.execute import apply_stage
 from sluiceway.stages.gopher import GopherQuality, GopherRepetition
 from sluiceway.stages.registry import ConfigError, build_stage
+from sluiceway.testing import CLEAN_DOCUMENT, reasons
+from sluiceway.testing import run_on_texts as run
 
-GOOD = """The old mill on the river was built in 1820 by a family of millers who came from the north.
-For almost a century it ground wheat and barley for the farms of the valley, and it was the heart of the village.
-When the river changed its course after the great flood, the wheel stopped turning and the building was left to decay.
-Last year a group of volunteers decided that the mill deserved a second life, and they started to raise money.
-They repaired the roof with oak beams, rebuilt the stone walls and cleaned the old channel that fed the wheel.
-Children from the local school helped to paint the doors, while their parents cooked meals for the workers.
-Today the mill is open to visitors on weekends, and the wheel turns again whenever there is enough water.
-Everyone who worked on the project agrees that it was hard, but they are proud of what they have achieved together."""
+GOOD = CLEAN_DOCUMENT
 # About 320 characters of Chinese (written for this test): one "word" per character.
 CHINESE = ("老磨坊建于一八二零年，是村里最古老的建筑。将近一百年来，它为山谷里的农场磨小麦和大麦，也是村民聚会的地方。"
            "大洪水之后，河流改道，水车停止了转动，房子也慢慢破旧了。去年，一群志愿者决定让磨坊重新焕发生机，他们开始筹集资金。"
@@ -24,19 +17,7 @@ CHINESE = ("老磨坊建于一八二零年，是村里最古老的建筑。将�
            "但是他们为大家一起完成的事情感到骄傲。")
 
 
-def make_table(texts: list[str]) -> pa.Table:
-    n = len(texts)
-    return pa.table({"id": [str(i) for i in range(n)], "text": pa.array(texts, pa.large_string()),
-                     "stage": pa.nulls(n, pa.string()), "reason": pa.nulls(n, pa.string()),
-                     "detail": pa.nulls(n, pa.string())})
 
-
-def run(stage, texts: list[str]) -> pa.Table:
-    return apply_stage(stage, make_table(texts), Counter()).sort_by("id")
-
-
-def reasons(stage, texts: list[str]) -> list:
-    return run(stage, texts).column("reason").to_pylist()
 
 
 def test_good_document_passes_both():

@@ -4,7 +4,6 @@ resume without recomputation, and resume after a failure in a later step."""
 from __future__ import annotations
 
 import glob
-import importlib
 import json
 import os
 import random
@@ -14,10 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sluiceway.dedup.local import dedup_local
+from sluiceway.stages import minhash_dedup as mod
+from sluiceway.stages.minhash_dedup import MinHashDedup
 from sluiceway.stages.registry import ConfigError, build_stage
-
-mod = importlib.import_module("sluiceway.stages.minhash_dedup")  # until the lead adds it to STAGE_MODULES
-MinHashDedup = mod.MinHashDedup
 
 
 def write_corpus(path: str, seed: int = 0) -> None:
