@@ -85,20 +85,28 @@ def majority_recall(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float
     return {lab: round(hit.get(lab, 0) / int((labels == lab).sum()), 3) for lab in sorted(set(labels.tolist()))}
 
 
-def evaluate(X: np.ndarray, labels: list[str], seeds: tuple[int, ...]) -> dict:
+def evaluate(X: np.ndarray, labels: list[str], seeds: tuple[int, ...], fits: dict | None = None) -> dict:
+    """Purity/NMI/ARI at two k, mean over ``seeds``; ``fits`` caches cluster labels per ``(k, seed)`` for this X."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+    fits = {} if fits is None else fits
+
+    def clusters_of(k: int, seed: int) -> np.ndarray:
+        if (k, seed) not in fits:
+            fits[k, seed] = fit_kmeans(X, k, seed=seed).assign(X)[0]
+        return fits[k, seed]
+
     y = np.array(labels)
-    out = {"recall_k=labels": majority_recall(y, fit_kmeans(X, len(set(labels)), seed=seeds[0]).assign(X)[0])}
+    out: dict = {"recall_k=labels": majority_recall(y, clusters_of(len(set(labels)), seeds[0]))}
     for name, k in (("k=labels", len(set(labels))), ("k=sqrt(n/2)", default_k(len(labels)))):
         scores = []
         for seed in seeds:
-            clusters = fit_kmeans(X, k, seed=seed).assign(X)[0]
+            clusters = clusters_of(k, seed)
             scores.append((purity(y, clusters), normalized_mutual_info_score(y, clusters),
                            adjusted_rand_score(y, clusters)))
         p, nmi, ari = np.mean(scores, axis=0)
         out[name] = {"k": k, "purity": round(float(p), 4), "nmi": round(float(nmi), 4), "ari": round(float(ari), 4)}
-    clusters = fit_kmeans(X, default_k(len(labels)), seed=seeds[0]).assign(X)[0]
+    clusters = clusters_of(default_k(len(labels)), seeds[0])
     d = diversity_summary(clusters, X)
     out["diversity"] = {key: d[key] for key in ("effective_clusters", "normalized_entropy",
                                                "mean_pairwise_cosine_distance")}
@@ -108,7 +116,7 @@ def evaluate(X: np.ndarray, labels: list[str], seeds: tuple[int, ...]) -> dict:
 def embedders(texts: list[str], tmp: str, minilm: bool) -> dict:
     start = time.perf_counter()
     path = os.path.join(tmp, f"ft{len(texts)}")
-    train_fasttext_embedder(texts, path, dim=100, epoch=10, seed=0, threads=1)
+    train_fasttext_embedder(texts, path, dim=100, epoch=10, seed=0)  # >= 11 threads (fastText 0.9.3 init)
     print(f"  fastText trained on {len(texts)} texts in {time.perf_counter() - start:.1f} s")
     found = {f"fasttext-{w}": load_embedder("fasttext", path, weighting=w) for w in ("tfidf", "sif", "mean")}
     if minilm:
@@ -119,6 +127,25 @@ def embedders(texts: list[str], tmp: str, minilm: bool) -> dict:
     return found
 
 
+def reuse_vectors(directory: str, texts: list[str], emb) -> np.ndarray:
+    """Vectors saved by ``throughput_embed_kmeans.py --save-minilm`` in ``directory`` (comma-separated:
+    several); texts missing there are encoded."""
+    saved_texts, parts = [], []
+    for folder in directory.split(","):
+        with open(os.path.join(folder, "texts.json"), encoding="utf-8") as fh:
+            saved_texts += json.load(fh)
+        parts.append(np.load(os.path.join(folder, "vectors.npy")))
+    row = {t: i for i, t in enumerate(saved_texts)}
+    saved = np.concatenate(parts)
+    missing = sorted({t for t in texts if t not in row})
+    if missing:
+        extra = emb.encode(missing, batch_size=64)
+        row.update({t: len(saved) + i for i, t in enumerate(missing)})
+        saved = np.concatenate([saved, extra])
+    print(f"  minilm-l6-v2: {len(texts) - len(missing)} of {len(texts)} vectors reused from {directory}")
+    return saved[[row[t] for t in texts]]
+
+
 def encoded(name: str, texts: list[str], tmp: str, args: argparse.Namespace):
     """``(embedder name, vectors, seconds to embed)``, from ``--cache`` when there."""
     names = ["fasttext-tfidf", "fasttext-sif", "fasttext-mean"] + ([] if args.no_minilm else ["minilm-l6-v2"])
@@ -127,6 +154,9 @@ def encoded(name: str, texts: list[str], tmp: str, args: argparse.Namespace):
             yield e, np.load(os.path.join(args.cache, f"{name}-{e}.npy")), "cached"  # seconds unknown
         return
     for emb_name, emb in embedders(texts, tmp, not args.no_minilm).items():
+        if emb_name == "minilm-l6-v2" and args.minilm_from:
+            yield emb_name, reuse_vectors(args.minilm_from, texts, emb), "reused"
+            continue
         start = time.perf_counter()
         X = emb.encode(texts, batch_size=64)
         took = round(time.perf_counter() - start, 1)
@@ -144,6 +174,8 @@ def main() -> None:
     ap.add_argument("--sets", default="langid,sft")
     ap.add_argument("--cache", help="directory to keep embeddings in (.npy) and reuse them from")
     ap.add_argument("--json", help="also write results here")
+    ap.add_argument("--minilm-from", help="reuse MiniLM vectors saved by throughput_embed_kmeans.py --save-minilm")
+    ap.add_argument("--limit", type=int, help="at most this many texts per label (quick checks)")
     args = ap.parse_args()
     seeds = tuple(range(args.seeds))
     results = {}
@@ -151,13 +183,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets.split(","):
             texts, labels = loaders[name](args.data)
+            if args.limit:
+                seen: dict[str, int] = {}
+                keep = [seen.__setitem__(lab, seen.get(lab, 0) + 1) or seen[lab] <= args.limit for lab in labels]
+                texts = [t for t, k in zip(texts, keep, strict=True) if k]
+                labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
             views = {name: labels}
             if name == "sft":
                 views["sft-3"] = ["alpaca" if lab in ("alpaca_en", "car_pairs") else lab for lab in labels]
             print(f"{name}: {len(texts)} texts, {len(set(labels))} labels")
             for emb_name, X, took in encoded(name, texts, tmp, args):
+                fits: dict = {}  # views of one set share the k = sqrt(n/2) fits
                 for view, view_labels in views.items():
-                    r = evaluate(X, view_labels, seeds)
+                    r = evaluate(X, view_labels, seeds, fits)
                     r["encode_seconds"] = took
                     results[f"{view}/{emb_name}"] = r
                     print(f"  {view:<7}{emb_name:<16} " + "  ".join(

@@ -16,7 +16,6 @@ import glob
 import json
 import multiprocessing as mp
 import os
-import resource
 import shutil
 import sys
 import threading
@@ -51,14 +50,16 @@ def _pss_kib(pid: int) -> int:
 
 
 class PeakMemory:
-    """Largest total PSS (from /proc) of this process and all its descendants, sampled in a thread."""
+    """Largest total PSS (from /proc) of a process (default: this one) and all its descendants, sampled in a
+    thread."""
 
-    def __init__(self, every: float = 2.0):
+    def __init__(self, every: float = 2.0, root: int | None = None):
         self.every, self.peak, self._stop = every, 0, threading.Event()
+        self.root = root or os.getpid()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        kids, todo, total = _children(), [os.getpid()], 0
+        kids, todo, total = _children(), [self.root], 0
         while todo:
             pid = todo.pop()
             total += _pss_kib(pid)
@@ -218,8 +219,7 @@ def _datasketch_job(paths: list[str], limit: int, queue: mp.Queue) -> None:
                if ids[i] != min(ids[k] for k in g)}
     wall = time.perf_counter() - start
     queue.put({"docs": len(ids), "wall_s": round(wall, 1), "signatures_s": round(t_sig, 1),
-               "docs_per_s": round(len(ids) / wall), "peak_rss_gib": round(
-                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2), "removed": removed})
+               "docs_per_s": round(len(ids) / wall), "removed": removed})
 
 
 def run_datasketch(paths: list[str], limit: int) -> dict:
@@ -227,8 +227,10 @@ def run_datasketch(paths: list[str], limit: int) -> dict:
     queue: mp.Queue = ctx.Queue()
     proc = ctx.Process(target=_datasketch_job, args=(paths, limit, queue))
     proc.start()
-    result = queue.get()
-    proc.join()
+    with PeakMemory(every=0.5, root=proc.pid) as mem:  # ru_maxrss would include the parent's size at fork
+        result = queue.get()
+        proc.join()
+    result["peak_pss_gib"] = round(mem.peak / 2**30, 2)
     return result
 
 

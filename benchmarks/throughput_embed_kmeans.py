@@ -2,12 +2,16 @@
 thread each) on >= 50,000 texts, and k-means fit + assign time on >= 500,000 vectors (numpy and the
 Ray `cluster` stage).
 
-Texts are every sentence, instruction, answer, paragraph and document in ../shared/data (about 17k
-distinct), cycled to --texts. Vectors for k-means are synthetic: a mixture of 1,000 Gaussian
-clusters on the 384-d unit sphere (the MiniLM size), since embedding 500k real texts would take
-hours on one CPU core.
+Texts come from ../shared/data, cycled to --texts: ``--pool short`` (default) is the sentences and
+instructions the purity evaluation clusters (12-language sentences; instruction + input of the SFT
+sets: 15.5k distinct, mean 92 characters); ``--pool all`` adds answers, Wikipedia lines and web
+documents (18.5k distinct, mean 358 characters, cut to --max-chars). "Per core" is texts per CPU-second of this
+process, so other load on the machine does not count against it. Vectors for k-means are
+synthetic: a mixture of 1,000 Gaussian clusters on the 384-d unit sphere (the MiniLM size), since
+embedding 500k real texts would take hours on one CPU core.
 
-    .venv/bin/python benchmarks/throughput_embed_kmeans.py --data ../shared/data
+    .venv/bin/python benchmarks/throughput_embed_kmeans.py --data ../shared/data --skip-kmeans
+    .venv/bin/python benchmarks/throughput_embed_kmeans.py --skip-embed --rows 500000
 """
 
 from __future__ import annotations
@@ -29,19 +33,41 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def gather_texts(data: str) -> list[str]:
+def _instruction(instruction: str, inp: str | None) -> str:
+    return f"{instruction.strip()}\n{(inp or '').strip()}".strip()
+
+
+def gather_texts(data: str, pool: str = "short") -> list[str]:
+    """Distinct non-empty texts: ``short`` = sentences + instructions, ``all`` = also answers and documents."""
+    import csv
+
     texts: list[str] = []
-    for path in sorted(glob.glob(os.path.join(data, "langid", "*.txt"))) + [os.path.join(data, "web", "wiki_demo.txt")]:
+    for path in sorted(glob.glob(os.path.join(data, "langid", "*.txt"))):
         with open(path, encoding="utf-8") as fh:
             texts += [line.strip() for line in fh if line.strip()]
+    alpaca = []
     for name in ("alpaca_en_demo.json", "alpaca_zh_demo.json"):
         with open(os.path.join(data, "sft", name), encoding="utf-8") as fh:
-            for r in json.load(fh):
-                texts += [t for t in (r["instruction"], r.get("input"), r["output"]) if t]
-    for path, opener in ((os.path.join(data, "web", "c4_demo.jsonl"), open),
-                         (os.path.join(data, "web", "cc_main_sample.jsonl.gz"), gzip.open)):
-        with opener(path, "rt", encoding="utf-8") as fh:
-            texts += [json.loads(line)["text"] for line in fh if line.strip()]
+            alpaca += json.load(fh)
+    texts += [_instruction(r["instruction"], r.get("input")) for r in alpaca]
+    with open(os.path.join(data, "sft", "seed_tasks.jsonl"), encoding="utf-8") as fh:
+        seeds = [json.loads(line) for line in fh if line.strip()]
+    texts += [_instruction(r["instruction"], (r.get("instances") or [{}])[0].get("input")) for r in seeds]
+    for split in ("train", "valid"):
+        with open(os.path.join(data, "sft", "car_expert_revised", f"pairs_{split}.csv"), encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                instruction, _, inp = r["src"].removeprefix("Instruction:").strip().partition(" Input: ")
+                texts.append(_instruction(instruction, inp))
+    if pool == "all":
+        texts += [r["output"] for r in alpaca if r.get("output")]
+        with open(os.path.join(data, "web", "wiki_demo.txt"), encoding="utf-8") as fh:
+            texts += [line.strip() for line in fh if line.strip()]
+        for path, opener in ((os.path.join(data, "web", "c4_demo.jsonl"), open),
+                             (os.path.join(data, "web", "cc_main_sample.jsonl.gz"), gzip.open)):
+            with opener(path, "rt", encoding="utf-8") as fh:
+                texts += [json.loads(line)["text"] for line in fh if line.strip()]
+    elif pool != "short":
+        raise ValueError(f"--pool must be short or all, got {pool!r}")
     return [t for t in dict.fromkeys(texts) if t.strip()]
 
 
@@ -60,7 +86,8 @@ class Timer:
                 f"({n / self.wall:,.0f}/s wall)")
 
 
-def bench_embed(texts: list[str], corpus: list[str], backends: list[str], max_chars: int) -> None:
+def bench_embed(texts: list[str], corpus: list[str], backends: list[str], max_chars: int, st_threads: int,
+                save_minilm: str | None = None) -> None:
     from sluiceway.diversity.embedders import load_embedder, train_fasttext_embedder
 
     texts = [t[:max_chars] for t in texts]
@@ -69,11 +96,11 @@ def bench_embed(texts: list[str], corpus: list[str], backends: list[str], max_ch
     if "fasttext" in backends:
         with tempfile.TemporaryDirectory() as tmp:
             start, before = time.perf_counter(), os.times()
-            train_fasttext_embedder(corpus, tmp, dim=100, epoch=5, threads=1)
+            train_fasttext_embedder(corpus, tmp, dim=100, epoch=5)
             after = os.times()
             child = after.children_user + after.children_system - before.children_user - before.children_system
             own = after.user + after.system - before.user - before.system
-            print(f"fastText train (dim 100, 5 epochs, 1 thread, in a subprocess) on {len(corpus)} texts: "
+            print(f"fastText train (dim 100, 5 epochs, 11 threads, in a subprocess) on {len(corpus)} texts: "
                   f"{time.perf_counter() - start:.1f} s wall, {child:.1f} s CPU training + {own:.1f} s CPU "
                   "tokenizing/IDF/SIF")
             for name, batch in (("distinct texts, cold word cache", corpus), ("all texts", texts)):
@@ -83,12 +110,27 @@ def bench_embed(texts: list[str], corpus: list[str], backends: list[str], max_ch
                         emb.encode(batch[i:i + 1000])
                 print(f"fastText TF-IDF encode, 1 thread, {name}: {t.rate(len(batch))}")
     if "minilm" in backends:
-        emb = load_embedder("sentence-transformers", threads=1, device="cpu")
+        emb = load_embedder("sentence-transformers", threads=st_threads, device="cpu")
+        tokens = [min(len(ids), emb.model.max_seq_length) for ids in emb.model.tokenizer(corpus)["input_ids"]]
         emb.encode(texts[:64])
+        first = []  # vectors of the first len(corpus) texts (distinct), for --save-minilm
         with Timer() as t:
             for i in range(0, len(texts), 1024):
-                emb.encode(texts[i:i + 1024], batch_size=64)
-        print(f"all-MiniLM-L6-v2 encode (max_seq_length {emb.model.max_seq_length}), 1 thread: {t.rate(len(texts))}")
+                X = emb.encode(texts[i:i + 1024], batch_size=64)
+                if i < len(corpus):
+                    first.append(X)
+                if (i // 1024) % 10 == 9:
+                    done, cpu = i + len(X), time.process_time() - t.cpu
+                    print(f"  {done} texts: {time.perf_counter() - t.wall:.0f} s wall, {done / cpu:.1f}/CPU-s",
+                          flush=True)
+        if save_minilm:  # reused by eval_diversity.py --minilm-from (keyed by text)
+            os.makedirs(save_minilm, exist_ok=True)
+            vectors = np.concatenate(first)[:len(corpus)]
+            np.save(os.path.join(save_minilm, "vectors.npy"), vectors)
+            with open(os.path.join(save_minilm, "texts.json"), "w", encoding="utf-8") as fh:
+                json.dump(texts[:len(vectors)], fh, ensure_ascii=False)
+        print(f"all-MiniLM-L6-v2 encode (max_seq_length {emb.model.max_seq_length}, mean {np.mean(tokens):.0f} "
+              f"tokens after truncation), {st_threads} torch thread(s): {t.rate(len(texts))}")
 
 
 def synthetic(rows: int, dim: int, centers: int, seed: int = 0) -> np.ndarray:
@@ -100,7 +142,7 @@ def synthetic(rows: int, dim: int, centers: int, seed: int = 0) -> np.ndarray:
     return X
 
 
-def bench_kmeans(rows: int, dim: int, sample: int, ray_too: bool) -> None:
+def bench_kmeans(rows: int, dim: int, sample: int, ray_too: bool, pcas: tuple[float | None, ...]) -> None:
     from threadpoolctl import threadpool_limits
 
     from sluiceway.diversity.kmeans import default_k, fit_kmeans
@@ -109,17 +151,18 @@ def bench_kmeans(rows: int, dim: int, sample: int, ray_too: bool) -> None:
     k = default_k(rows)
     cores = os.cpu_count()
     with threadpool_limits(limits=cores):
-        for pca in (None, 0.95):
+        for pca in pcas:
             with Timer() as fit:
                 model = fit_kmeans(X, k, seed=0, sample_size=sample, pca_variance=pca)
             with Timer() as assign:
                 model.assign(X)
-            extra = f", PCA 0.95 -> {model.info['pca_dim']} dims" if pca else ""
-            print(f"k-means numpy/sklearn, {rows} x {dim}, k={k}, fit on {sample} ({model.info['algorithm']}{extra}): "
+            extra = f", PCA {pca} -> {model.info['pca_dim']} dims" if pca else ""
+            print(f"k-means numpy/sklearn, {rows} x {dim}, k={k}, fit on {sample} ({model.info['algorithm']}{extra}, "
+                  f"{model.info['iterations']} iterations): "
                   f"fit {fit.wall:.1f} s wall / {fit.cpu:.1f} s CPU; assign all {assign.wall:.1f} s wall / "
                   f"{assign.cpu:.1f} s CPU ({rows / assign.cpu:,.0f} rows per CPU-second); up to {cores} threads")
-    if ray_too:
-        bench_ray_cluster(X, k, sample)
+        if ray_too:  # the driver fits with all cores; Ray workers assign with one thread each
+            bench_ray_cluster(X, k, sample)
 
 
 def bench_ray_cluster(X: np.ndarray, k: int, sample: int) -> None:
@@ -156,22 +199,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--texts", type=int, default=50_000)
+    ap.add_argument("--offset", type=int, default=0, help="start this far into the cycled texts (to split a run "
+                    "over processes, one per core)")
     ap.add_argument("--max-chars", type=int, default=10_000, help="as the embed stage's max_chars")
     ap.add_argument("--backends", default="fasttext,minilm")
+    ap.add_argument("--pool", choices=("short", "all"), default="short", help="which texts (see above)")
+    ap.add_argument("--st-threads", type=int, default=1, help="torch threads for MiniLM")
     ap.add_argument("--rows", type=int, default=500_000)
     ap.add_argument("--dim", type=int, default=384)
     ap.add_argument("--sample", type=int, default=100_000)
     ap.add_argument("--skip-embed", action="store_true")
     ap.add_argument("--skip-kmeans", action="store_true")
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--pca", default="none,0.95", help="numpy k-means runs: PCA variance fractions or none, "
+                    "comma-separated (\"\" = only the Ray stage)")
+    ap.add_argument("--save-minilm", help="directory for the MiniLM vectors of the distinct texts")
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if not args.skip_embed:
-        corpus = gather_texts(args.data)
-        texts = list(itertools.islice(itertools.cycle(corpus), args.texts))
-        bench_embed(texts, corpus, args.backends.split(","), args.max_chars)
+        corpus = gather_texts(args.data, args.pool)
+        texts = list(itertools.islice(itertools.cycle(corpus), args.offset, args.offset + args.texts))
+        bench_embed(texts, corpus, args.backends.split(","), args.max_chars, args.st_threads, args.save_minilm)
     if not args.skip_kmeans:
-        bench_kmeans(args.rows, args.dim, args.sample, not args.no_ray)
+        pcas = tuple(None if v == "none" else float(v) for v in args.pca.split(",") if v)
+        bench_kmeans(args.rows, args.dim, args.sample, not args.no_ray, pcas)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

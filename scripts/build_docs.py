@@ -49,7 +49,7 @@ def build_benchmarks() -> None:
     Each section gives the command that reproduces it; data paths default to `../shared/data` and are flags.
     Per-topic pages with the same content live in `benchmarks/results/`.
     """
-    parts = [head]
+    parts = ["\n".join(line.strip() for line in head.splitlines()).strip()]  # indented lines would be code
     for name in ["filters_vs_datatrove", "minhash", "fasttext", "diversity", "sft", "plan"]:
         path = f"benchmarks/results/{name}.md"
         if not os.path.exists(path):

@@ -34,6 +34,8 @@ def partition_of(keys: np.ndarray, parts: int) -> np.ndarray:
 
 def split_block(table: pa.Table, key: str, parts: int) -> pa.Table | tuple[pa.Table, ...]:
     """``table`` cut into ``parts`` tables by the hash of ``key`` (a copy each, so no piece pins the block)."""
+    if not isinstance(table, pa.Table):  # a Ray block in another format
+        table = pa.Table.from_pandas(table, preserve_index=False)
     part = partition_of(table.column(key).to_numpy(zero_copy_only=False), parts)
     pieces = tuple(table.take(pa.array(np.flatnonzero(part == p))) for p in range(parts))
     return pieces if parts > 1 else pieces[0]
@@ -52,13 +54,16 @@ def _remote(fn: Callable, **options: Any) -> Any:
 
 def grouped(ds: Any, key: str, fn: Callable, num_partitions: int, fn_args: tuple = ()) -> Any:
     """Apply ``fn(table, *fn_args)`` to whole groups of rows sharing the int64 ``key`` (several groups per
-    call), with a task shuffle; runs ``ds`` now and returns a Dataset over the partitions' results."""
+    call), with a task shuffle; runs ``ds`` now and returns a Dataset over the partitions' results (being
+    computed)."""
     import ray.data
 
-    blocks = ds.to_arrow_refs()
     parts = max(1, num_partitions)
     split = _remote(split_block).options(num_returns=parts)
-    pieces = [split.remote(block, key, parts) for block in blocks]
+    # split each block as soon as it is produced: a block is freed once split, never all held at once
+    pieces = [split.remote(ref, key, parts) for bundle in ds.iter_internal_ref_bundles() for ref in bundle.block_refs]
+    if not pieces:
+        return ds
     if parts == 1:
         pieces = [[p] for p in pieces]
     reduce = _remote(reduce_partition)

@@ -11,10 +11,11 @@ def _train(args: argparse.Namespace) -> int:
     from sluiceway.diversity.fasttext_embedder import train_fasttext_embedder
 
     start = time.perf_counter()
+    extra = {"threads": args.threads} if args.threads is not None else {}
     embedder = train_fasttext_embedder(None, args.output, files=args.input, text_field=args.text_field,
                                        max_texts=args.max_texts, dim=args.dim, epoch=args.epoch, seed=args.seed,
-                                       min_count=args.min_count, bucket=args.bucket, threads=args.threads,
-                                       weighting=args.weighting)
+                                       min_count=args.min_count, bucket=args.bucket, weighting=args.weighting,
+                                       **extra)
     print(f"trained a {embedder.dim}-d fastText embedder ({embedder.weighting}) in "
           f"{time.perf_counter() - start:.1f} s: {args.output}")
     print(f"use it with: - embed: {{backend: fasttext, model_path: {args.output}}}")
@@ -49,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--min-count", type=int, default=2, help="minimum word count for a word vector")
     train.add_argument("--bucket", type=int, default=200_000, help="character n-gram buckets (model size)")
-    train.add_argument("--threads", type=int, default=1, help="more is faster; 1 is reproducible")
+    train.add_argument("--threads", type=int, help="training threads; fewer than 11 are raised to 11 (fastText "
+                       "0.9.3 initializes only threads/10 of the matrix), so runs are not bit-for-bit repeatable")
     train.add_argument("--weighting", choices=("tfidf", "sif", "mean"), default="tfidf")
     train.set_defaults(func=_train)
 

@@ -10,6 +10,8 @@ A sentence is the weighted average of its tokens' vectors, L2-normalized. Weight
 * ``mean`` — a plain average.
 
 A trained embedder is a directory: ``vectors.bin`` (fastText) and ``embedder.json`` (weights).
+Training always uses at least ``MIN_TRAIN_THREADS`` threads: fastText 0.9.3 randomly initializes only
+the first ``thread/10`` of the input matrix (see ``sluiceway.models.fasttext_io``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 
 from sluiceway.diversity.arrow import l2_normalize
 from sluiceway.diversity.tokenize import tokenize
+from sluiceway.models.fasttext_io import MIN_TRAIN_THREADS
 
 MODEL_FILE, META_FILE = "vectors.bin", "embedder.json"
 WEIGHTINGS = ("tfidf", "sif", "mean")
@@ -150,12 +153,15 @@ def _document_stats(texts: Iterable[str], fh) -> tuple[int, int, Counter, Counte
 def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files: Sequence[str] | None = None,
                             text_field: str = "text", max_texts: int | None = None, dim: int = 100,
                             epoch: int = 5, seed: int = 0, min_count: int = 2, minn: int = 3, maxn: int = 6,
-                            bucket: int = 200_000, lr: float = 0.05, ws: int = 5, threads: int = 1,
+                            bucket: int = 200_000, lr: float = 0.05, ws: int = 5,
+                            threads: int = MIN_TRAIN_THREADS,
                             weighting: str = "tfidf", max_vocab: int = 500_000) -> FastTextEmbedder:
     """Train skip-gram vectors on ``texts`` (or the ``files``) and save an embedder in ``out_path``.
 
-    ``threads=1`` makes training reproducible for a seed; more threads train faster but not
-    bit-identically. ``bucket`` rows of n-gram vectors dominate the model size (``bucket × dim × 4`` bytes).
+    ``threads`` below ``MIN_TRAIN_THREADS`` (11) are raised to it, because fastText 0.9.3 initializes
+    only the first ``threads/10`` of the input matrix. The seed fixes the initialization, but the
+    threads update the vectors concurrently (hogwild), so retraining gives close, not identical,
+    vectors. ``bucket`` rows of n-gram vectors dominate the model size (``bucket × dim × 4`` bytes).
     """
     from sluiceway.diversity.corpus import iter_texts
 
@@ -170,6 +176,7 @@ def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files
     source = iter_texts(files, text_field) if files is not None else iter(texts)
     if max_texts is not None:
         source = itertools.islice(source, max_texts)
+    threads = max(threads, MIN_TRAIN_THREADS)
     os.makedirs(out_path, exist_ok=True)
     corpus_sample: list[str] = []
 
@@ -191,7 +198,8 @@ def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files
     kept = [w for w, d in df.most_common(max_vocab) if d >= 2]
     meta = {"format": 1, "backend": "fasttext", "weighting": weighting, "dim": dim, "n_docs": n_docs,
             "n_tokens": n_tokens, "sif_a": 1e-3, "train": {"epoch": epoch, "seed": seed, "min_count": min_count,
-                                                            "minn": minn, "maxn": maxn, "bucket": bucket, "lr": lr},
+                                                            "minn": minn, "maxn": maxn, "bucket": bucket, "lr": lr,
+                                                            "threads": threads},
             "vocab": [[w, df[w], counts[w]] for w in kept]}
     _write_meta(out_path, meta)
     sif = FastTextEmbedder(out_path, weighting="sif")
@@ -204,9 +212,9 @@ def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files
 def _train_skipgram(path: str, out_bin: str, seed: int, **params) -> None:
     """Train in a fresh Python process and save to ``out_bin``.
 
-    fastText 0.9.3 training is not repeatable inside a long-lived process (after a few trainings
-    it can even diverge to "Encountered NaN"), while a fresh process is bit-for-bit repeatable for
-    a seed with one thread. On NaN the learning rate is halved, up to twice.
+    A fresh process keeps fastText's memory out of the caller's (a matrix allocated from freed
+    memory is what turned the partial initialization into "Encountered NaN"). On NaN the learning
+    rate is halved, up to twice.
     """
     code = "import sys, json; from sluiceway.diversity.fasttext_embedder import _train_child as t; t(sys.argv[1])"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -19,8 +22,14 @@ from sluiceway.diversity.tokenize import tokenize
 def model_dir(tmp_path_factory):
     texts, _ = topic_corpus(400, seed=1)
     path = str(tmp_path_factory.mktemp("ft") / "embedder")
-    train_fasttext_embedder(texts, path, dim=16, epoch=5, min_count=1, bucket=5000, seed=0)
+    train_fasttext_embedder(texts, path, dim=16, epoch=5, min_count=1, bucket=5000, seed=0, threads=1)
     return path
+
+
+def input_matrix(path):
+    import fasttext
+
+    return fasttext.load_model(os.path.join(path, "vectors.bin")).get_input_matrix()
 
 
 def test_tokenize_splits_cjk_into_characters():
@@ -53,10 +62,28 @@ def test_weightings(model_dir, weighting):
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
 
 
-def test_training_is_reproducible_for_a_seed(tmp_path, model_dir):
+def test_whole_input_matrix_is_initialized(model_dir):
+    # fastText 0.9.3 initializes only the first thread/10 of the input matrix: with one thread, the
+    # n-gram rows past the first 10% that training never touched stayed exactly zero.
+    M = input_matrix(model_dir)
+    assert M.shape == (len(M), 16) and len(M) > 5000
+    assert not (M == 0).all(axis=1).any()
+    with open(os.path.join(model_dir, "embedder.json"), encoding="utf-8") as fh:
+        assert json.load(fh)["train"]["threads"] == 11  # threads=1 was raised
+
+
+def test_seed_fixes_the_initialization_and_retraining_is_close(tmp_path, model_dir):
     texts, _ = topic_corpus(400, seed=1)
     again = train_fasttext_embedder(texts, str(tmp_path / "again"), dim=16, epoch=5, min_count=1, bucket=5000, seed=0)
-    np.testing.assert_array_equal(again.encode(["cat car"]), load_embedder("fasttext", model_dir).encode(["cat car"]))
+    other = train_fasttext_embedder(texts, str(tmp_path / "other"), dim=16, epoch=5, min_count=1, bucket=5000, seed=1)
+    M = input_matrix(model_dir)
+    # rows no training step touched keep their seeded initial values
+    assert (input_matrix(again.path) == M).all(axis=1).mean() > 0.5
+    assert not (input_matrix(other.path) == M).all(axis=1).any()
+    # hogwild threads make retraining close, not bit-identical
+    probe, _ = topic_corpus(40, seed=5)
+    cos = (again.encode(probe) * load_embedder("fasttext", model_dir).encode(probe)).sum(axis=1)
+    assert cos.mean() > 0.8
 
 
 def test_backend_errors(tmp_path):

@@ -78,5 +78,8 @@ def test_embed_train_cli(tmp_path, capsys):
     assert "backend: fasttext" in capsys.readouterr().out
     meta = json.loads((out / "embedder.json").read_text())
     assert meta["n_docs"] == 200 and meta["weighting"] == "sif" and len(meta["sif_pc"]) == 8
+    assert meta["train"]["threads"] == 11  # the fastText 0.9.3 minimum that initializes the whole matrix
+    with pytest.raises(ValueError, match="threads"):
+        run_cli("embed", "train", "--input", str(corpus), "--output", str(out), "--threads", "0")
     with pytest.raises(FileNotFoundError):
         run_cli("embed", "train", "--input", str(tmp_path / "missing.txt"), "--output", str(out))

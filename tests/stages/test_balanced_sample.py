@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
+from sluiceway.diversity.arrow import to_vector_array
 from sluiceway.stages.balanced_sample import BalancedSample, select_group, top_rows
+from sluiceway.stages.base import RunContext
 from sluiceway.stages.registry import ConfigError, build_stage
 
 
@@ -81,3 +84,25 @@ def test_global_cutoff_over_blocks():
     stage = BalancedSample(per_cluster=1, score="q", top_overall=3)
     assert stage.cutoff(Blocks([t.slice(0, 2), t.slice(2, 3), t.slice(5)])) == (0.7, "r3\x00s")
     assert BalancedSample(per_cluster=1, top_overall=0).cutoff(Blocks([t])) is None
+
+
+def test_balanced_sample_on_ray(ray_session, tmp_path):
+    import ray
+
+    n = 30  # three clusters (i % 3), score q = i; r29 (the best) was rejected by an earlier stage
+    reasons = [("x" if i == 29 else None) for i in range(n)]
+    t = pa.table({"id": [f"r{i}" for i in range(n)], "source": ["s"] * n,
+                  "cluster_id": pa.array([i % 3 for i in range(n)], pa.int32()), "q": pa.array(range(n), pa.float64()),
+                  "embedding": to_vector_array(np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)),
+                  "stage": pa.array([("read" if r else None) for r in reasons], pa.string()),
+                  "reason": pa.array(reasons, pa.string()), "detail": pa.nulls(n, pa.string())})
+    ctx = RunContext(str(tmp_path), 2)
+    stage = BalancedSample(per_cluster=1, score="q", top_overall=5)
+    out = stage.apply(ray.data.from_arrow([t.slice(0, 13), t.slice(13)]), ctx)
+    rows = {r["id"]: r for r in pa.concat_tables(out.iter_batches(batch_size=None, batch_format="pyarrow")).to_pylist()}
+    assert len(rows) == n
+    assert kept_ids(pa.Table.from_pylist(list(rows.values()))) == ["r24", "r25", "r26", "r27", "r28"]
+    assert rows["r29"]["reason"] == "x" and rows["r29"]["stage"] == "read" and rows["r29"]["cluster_rank"] is None
+    assert rows["r26"]["cluster_rank"] == 1 and rows["r0"]["reason"] == "not_selected"
+    div = ctx.extra["diversity"]["balanced_sample"]
+    assert div["kept"]["rows"] == 5 and div["rejected"]["rows"] == 24  # r29 is not this stage's rejection

@@ -64,7 +64,8 @@ def corpus(tmp_path_factory):
     path = root / "in.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     model = str(root / "ft")
-    train_fasttext_embedder(texts, model, dim=16, min_count=1, bucket=5000, weighting="sif")
+    # dim 32: at 16 the four topics are clustered only ~87% pure (pets and 中文 share a cluster)
+    train_fasttext_embedder(texts, model, dim=32, min_count=1, bucket=5000, weighting="sif")
     return root, str(path), model
 
 
