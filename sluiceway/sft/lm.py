@@ -4,17 +4,27 @@ Used by the Nuggets golden score (Li et al., ACL 2024) and any other likelihood-
 built segment by segment (``[BOS] + prefix + context | continuation``), each segment tokenized on its own,
 so the cached path (run the shared prefix once, reuse its key/value cache for every pair) and the uncached
 path (run every full sequence) see exactly the same tokens and positions.
+
+Pairs are sorted by length and cut into batches that minimize padding; the batches (token tensors, scored
+positions, targets) are built once per pair list and reused for every prefix, since Nuggets scores the same
+anchors after every candidate. On CPU the cached path uses shared-prefix attention (as in Hydragen, Juravsky
+et al. 2024): the prefix's keys/values are kept once, all rows' queries attend to them in one call, each row
+attends causally to its own tokens, and the two parts are merged by their log-sum-exps. Elsewhere, or for a
+model this does not fit, the prefix cache is expanded over the batch and the model's own attention is used.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import inspect
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 Pair = tuple[str, str]
 Score = tuple[float, int]  # (summed log-prob of the continuation tokens, number of tokens scored)
+Items = Sequence[tuple[list[int], list[int]]]  # (context ids, continuation ids) per pair
 
 
 class LogProbLM(Protocol):
@@ -40,6 +50,7 @@ class LMConfig:
     max_prefix_tokens: int = 512
     max_context_tokens: int = 256
     max_continuation_tokens: int = 256
+    batch_cost_tokens: int = 64  # fixed cost of a forward pass, in padded tokens (trades padding for passes)
 
     def validate(self) -> None:
         if not self.model:
@@ -50,6 +61,8 @@ class LMConfig:
                      "max_continuation_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
+        if self.batch_cost_tokens < 0:
+            raise ValueError("batch_cost_tokens must be >= 0")
 
 
 def resolve_device(device: str) -> str:
@@ -72,10 +85,106 @@ def resolve_dtype(dtype: str, device: str) -> Any:
     return getattr(torch, dtype)
 
 
+def cut_batches(lengths: Sequence[int], *, extra: int, batch_size: int, token_budget: int,
+                batch_cost: int) -> list[tuple[int, int]]:
+    """Cut ascending ``lengths`` into ``[start, end)`` batches minimizing padded tokens + ``batch_cost`` per batch.
+
+    A batch holds at most ``batch_size`` rows and, with ``extra`` prefix tokens per row, at most
+    ``token_budget`` tokens (a single row is always allowed). Exact, by dynamic programming over the cuts.
+    """
+    n = len(lengths)
+    best, start = [0.0] + [math.inf] * n, [0] * (n + 1)
+    for end in range(1, n + 1):
+        width = lengths[end - 1]
+        for begin in range(end - 1, max(end - batch_size, 0) - 1, -1):
+            rows = end - begin
+            if rows > 1 and rows * (width + extra) > token_budget:
+                break
+            cost = best[begin] + rows * width + batch_cost
+            if cost < best[end]:
+                best[end], start[end] = cost, begin
+    cuts, end = [], n
+    while end:
+        cuts.append((start[end], end))
+        end = start[end]
+    return cuts[::-1]
+
+
+@dataclasses.dataclass
+class _Batch:
+    """Right-padded pairs of one forward pass, ready for any prefix."""
+
+    index: list[int]  # the pairs' positions in the caller's list
+    ids: Any  # (rows, width) context + continuation ids, right-padded
+    keep: Any  # (rows, width) bool: positions whose next-token logits score a continuation token
+    targets: Any  # (kept,) the tokens predicted there, row-major
+    rows: Any  # (kept,) the row of each kept position
+    first: Any  # (rows,) bool: no context, so the first continuation token is predicted by the prefix's last position
+    first_targets: Any  # (rows,) that token (0 where ``first`` is False)
+    targets_all: Any  # ``targets`` with the first tokens in their place (uncached pass over prefix + pair)
+    rows_all: Any  # the row of each of those
+    counts: list[int]  # continuation tokens per row
+
+
+@dataclasses.dataclass
+class _SharedPrefix:
+    """Per-layer (keys, values) of a batch-1 prefix, while the batch that continues it runs."""
+
+    kv: list[tuple[Any, Any]]
+    calls: int = 0
+
+
+_SHARED = "sluiceway_shared_prefix"
+_PREFIX: contextvars.ContextVar[_SharedPrefix | None] = contextvars.ContextVar(_SHARED, default=None)
+
+
+def _shared_prefix_attention(module: Any, query: Any, key: Any, value: Any, attention_mask: Any,
+                             dropout: float = 0.0, scaling: float | None = None, **kwargs: Any) -> tuple[Any, None]:
+    """SDPA, plus attention to a shared prefix while one is set (see the module docstring)."""
+    import torch
+    from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_forward
+
+    shared = _PREFIX.get()
+    if shared is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    if attention_mask is not None or dropout:
+        raise ValueError("shared-prefix attention takes neither a mask nor dropout")
+    flash = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+    rows, heads, width, dim = query.shape
+    groups = heads // key.shape[1]
+    own, own_lse = flash(query, repeat_kv(key, groups), repeat_kv(value, groups), 0.0, True, scale=scaling)
+    pk, pv = shared.kv[module.layer_idx]
+    # all rows' queries in one sequence per key/value head (query heads of a group side by side)
+    flat = query.transpose(0, 1).reshape(1, pk.shape[1], groups * rows * width, dim)
+    pre, pre_lse = flash(flat, pk, pv, 0.0, False, scale=scaling)
+    pre = pre.reshape(heads, rows, width, dim).transpose(0, 1)
+    pre_lse = pre_lse.reshape(heads, rows, width).transpose(0, 1)
+    # softmax over both key sets = the two partial outputs weighted by their shares of the total exp-sum
+    out = torch.lerp(own.float(), pre.float(), torch.sigmoid(pre_lse - own_lse).unsqueeze(-1))
+    shared.calls += 1
+    return out.to(query.dtype).transpose(1, 2).contiguous(), None
+
+
+def _register_shared_prefix_attention() -> bool:
+    import torch
+
+    try:
+        from transformers import AttentionInterface
+        from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    except ImportError:
+        return False
+    if not hasattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu"):
+        return False
+    AttentionInterface.register(_SHARED, _shared_prefix_attention)
+    AttentionMaskInterface.register(_SHARED, sdpa_mask)  # same masks as SDPA when a caller passes one
+    return True
+
+
 class HFCausalLM:
     """A Hugging Face causal LM from a local path, implementing :class:`LogProbLM`."""
 
-    def __init__(self, config: LMConfig | str, **overrides: Any):
+    def __init__(self, config: LMConfig | str, *, shared_prefix: bool = True, **overrides: Any):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -93,7 +202,9 @@ class HFCausalLM:
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
         self._keep_kw = "logits_to_keep" in params
         self._ids: dict[str, list[int]] = {}
+        self._plans: dict[tuple, list[_Batch]] = {}
         mc = self.model.config.get_text_config() if hasattr(self.model.config, "get_text_config") else self.model.config
+        self._vocab = mc.vocab_size
         limit = getattr(mc, "max_position_embeddings", None) or getattr(mc, "n_positions", None)
         if limit:
             room = limit - 1 - cfg.max_context_tokens - cfg.max_continuation_tokens
@@ -101,6 +212,7 @@ class HFCausalLM:
                 raise ValueError(f"model {cfg.model} takes {limit} positions; max_context_tokens + "
                                  "max_continuation_tokens must leave room for the prefix")
             cfg.max_prefix_tokens = min(cfg.max_prefix_tokens, room)
+        self.shared_prefix = shared_prefix and self._try_shared_prefix(mc)
 
     # -- tokens -------------------------------------------------------------------------------------
     @property
@@ -126,42 +238,113 @@ class HFCausalLM:
         return [(self.encode(c)[-cfg.max_context_tokens:] if c else [],
                  self.encode(t)[:cfg.max_continuation_tokens]) for c, t in pairs]
 
+    def _plan_for(self, pairs: Sequence[Pair]) -> tuple[int, list[_Batch]]:
+        """The batches of a pair list, built once and reused (Nuggets repeats its anchors for every candidate)."""
+        key = tuple(pairs)
+        plan = self._plans.pop(key, None)
+        if plan is None:
+            plan = self.plan(self._pair_ids(pairs))
+            if len(self._plans) >= 8:
+                self._plans.pop(next(iter(self._plans)))  # least recently used
+        self._plans[key] = plan
+        return len(key), plan
+
     # -- the protocol -------------------------------------------------------------------------------
     def score(self, pairs: Sequence[Pair], *, bos: bool = True) -> list[Score]:
-        return self.score_ids(self._prefix_ids("", bos), self._pair_ids(pairs), reuse_cache=False)
+        n, plan = self._plan_for(pairs)
+        return self.score_plan(self._prefix_ids("", bos), n, plan, reuse_cache=False)
 
     def score_with_prefix(self, prefix: str, pairs: Sequence[Pair], *, bos: bool = True,
                           reuse_cache: bool = True) -> list[Score]:
-        return self.score_ids(self._prefix_ids(prefix, bos), self._pair_ids(pairs), reuse_cache=reuse_cache)
+        n, plan = self._plan_for(pairs)
+        return self.score_plan(self._prefix_ids(prefix, bos), n, plan, reuse_cache=reuse_cache)
 
     # -- the work -----------------------------------------------------------------------------------
-    def score_ids(self, prefix: list[int], items: list[tuple[list[int], list[int]]],
-                  reuse_cache: bool = True) -> list[Score]:
+    def score_ids(self, prefix: list[int], items: Items, reuse_cache: bool = True) -> list[Score]:
         """Score token-id pairs after a shared prefix, with or without reusing the prefix's KV cache."""
-        results: list[Score] = [(0.0, 0)] * len(items)
-        todo = [i for i, (_, t) in enumerate(items) if t]
-        if not todo:
+        return self.score_plan(prefix, len(items), self.plan(items), reuse_cache=reuse_cache)
+
+    def plan(self, items: Items) -> list[_Batch]:
+        """Sort pairs by length and cut them into batches (padding-minimal, within the row and token limits
+        for the longest allowed prefix), with their tensors built."""
+        torch, cfg = self._torch, self.config
+        todo = sorted((i for i, (_, t) in enumerate(items) if t), key=lambda i: len(items[i][0]) + len(items[i][1]))
+        lengths = [len(items[i][0]) + len(items[i][1]) for i in todo]
+
+        def tensor(x: list, dtype: Any = torch.long) -> Any:
+            return torch.tensor(x, dtype=dtype, device=self.device)
+
+        plan = []
+        for a, b in cut_batches(lengths, extra=cfg.max_prefix_tokens + 1, batch_size=cfg.batch_size,
+                                token_budget=cfg.token_budget, batch_cost=cfg.batch_cost_tokens):
+            width = lengths[b - 1]
+            ids, keep = [], []
+            targets, rows, targets_all, rows_all, first, first_targets, counts = [], [], [], [], [], [], []
+            for r, i in enumerate(todo[a:b]):
+                context, cont = items[i]
+                seq, lo, hi = context + cont, max(len(context), 1), len(context) + len(cont)
+                ids.append(seq + [0] * (width - len(seq)))
+                keep.append([lo - 1 <= p < hi - 1 for p in range(width)])
+                first.append(not context)
+                first_targets.append(cont[0] if not context else 0)
+                if not context:
+                    targets_all.append(cont[0])
+                    rows_all.append(r)
+                targets += seq[lo:hi]
+                rows += [r] * (hi - lo)
+                targets_all += seq[lo:hi]
+                rows_all += [r] * (hi - lo)
+                counts.append(len(cont))
+            plan.append(_Batch(todo[a:b], tensor(ids), tensor(keep, torch.bool), tensor(targets), tensor(rows),
+                               tensor(first, torch.bool), tensor(first_targets), tensor(targets_all),
+                               tensor(rows_all), counts))
+        return plan
+
+    def score_plan(self, prefix: list[int], n: int, plan: list[_Batch], reuse_cache: bool = True) -> list[Score]:
+        """Scores of the ``n`` pairs of ``plan`` after ``prefix``; the prefix is run once when ``reuse_cache``."""
+        torch = self._torch
+        results: list[Score] = [(0.0, 0)] * n
+        if not plan:
             return results
         cached = reuse_cache and len(prefix) > 0
         state = self._run_prefix(prefix) if cached else None
-        extra = len(prefix)
-        todo.sort(key=lambda i: len(items[i][0]) + len(items[i][1]))
-        cfg, start = self.config, 0
-        while start < len(todo):
-            end = start + 1
-            while end < len(todo) and end - start < cfg.batch_size:
-                longest = len(items[todo[end]][0]) + len(items[todo[end]][1])
-                if (end + 1 - start) * (longest + extra) > cfg.token_budget:
-                    break
-                end += 1
-            batch = [items[i] for i in todo[start:end]]
-            scores = self._forward_cached(state, batch) if cached else self._forward_full(prefix, batch)
-            for i, s in zip(todo[start:end], scores, strict=True):
-                results[i] = s
-            start = end
+        head = torch.tensor([prefix], dtype=torch.long, device=self.device)
+        for batch in plan:
+            rows, width = batch.ids.shape
+            counts = batch.counts
+            if cached:
+                logits = self._forward_cached(state, batch, len(prefix))
+                targets, row_of = batch.targets, batch.rows
+            elif prefix:
+                ids = torch.cat([head.expand(rows, len(prefix)), batch.ids], 1)
+                keep = torch.cat([torch.zeros((rows, len(prefix) - 1), dtype=torch.bool, device=self.device),
+                                  batch.first[:, None], batch.keep], 1)
+                logits = self._logits(ids, keep)
+                targets, row_of = batch.targets_all, batch.rows_all
+            else:  # nothing before the pairs: a first continuation token without context is not scored
+                logits = self._logits(batch.ids, batch.keep)
+                targets, row_of = batch.targets, batch.rows
+                counts = [c - int(f) for c, f in zip(counts, batch.first.tolist(), strict=True)]
+            with torch.inference_mode():
+                lp = -torch.nn.functional.cross_entropy(logits.float(), targets, reduction="none")
+                sums = torch.zeros(rows, dtype=torch.float64, device=lp.device).index_add_(0, row_of, lp.double())
+                if cached:
+                    sums += torch.where(batch.first, state[1][batch.first_targets].double(), 0.0)
+            for i, s, c in zip(batch.index, sums.tolist(), counts, strict=True):
+                results[i] = (float(s), c)
         return results
 
+    def _logits(self, ids: Any, keep: Any, **kwargs: Any) -> Any:
+        """Logits at the ``keep`` positions, row-major: ``(kept, vocab)``."""
+        with self._torch.inference_mode():
+            kwargs.setdefault("use_cache", False)
+            if self._keep_kw:
+                logits = self.model(input_ids=ids, logits_to_keep=keep, **kwargs).logits
+                return logits[keep] if logits.dim() == 3 else logits  # 3-D: a version that ignores boolean masks
+            return self.model(input_ids=ids, **kwargs).logits[keep]
+
     def _run_prefix(self, prefix: list[int]) -> tuple[Any, Any]:
+        """``(cache, log-probs after the prefix)``; the cache as per-layer (keys, values) for shared-prefix attention."""
         torch = self._torch
         with torch.inference_mode():
             ids = torch.tensor([prefix], device=self.device)
@@ -169,7 +352,26 @@ class HFCausalLM:
             out = self.model(input_ids=ids, use_cache=True, **kwargs)
             cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
             last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        if self.shared_prefix:
+            cache = [(layer.keys, layer.values) for layer in cache.layers]
         return cache, last
+
+    def _forward_cached(self, state: tuple[Any, Any], batch: _Batch, start: int) -> Any:
+        """Logits of a batch that continues the prefix whose cache is ``state[0]`` (``start`` tokens long)."""
+        torch, cache = self._torch, state[0]
+        rows, width = batch.ids.shape
+        if not self.shared_prefix:
+            return self._logits(batch.ids, batch.keep, use_cache=True, **{self._cache_kw: self._expand(cache, rows)})
+        positions = torch.arange(start, start + width, device=self.device)[None]
+        shared = _SharedPrefix(cache)
+        token = _PREFIX.set(shared)
+        try:
+            logits = self._logits(batch.ids, batch.keep, position_ids=positions)
+        finally:
+            _PREFIX.reset(token)
+        if shared.calls != len(cache):
+            raise RuntimeError(f"shared-prefix attention ran in {shared.calls} of {len(cache)} layers")
+        return logits
 
     def _expand(self, cache: Any, rows: int) -> Any:
         """A batch-``rows`` view of a batch-1 prefix cache (the prefix is not re-encoded)."""
@@ -189,51 +391,32 @@ class HFCausalLM:
         fresh.batch_repeat_interleave(rows)
         return fresh
 
-    def _forward_full(self, prefix: list[int], batch: list[tuple[list[int], list[int]]]) -> list[Score]:
-        seqs = [prefix + c + t for c, t in batch]
-        spans = [(len(prefix) + len(c), len(t)) for c, t in batch]
-        return self._forward(seqs, spans, None, None)
-
-    def _forward_cached(self, state: tuple[Any, Any], batch: list[tuple[list[int], list[int]]]) -> list[Score]:
-        cache, last = state
-        seqs = [c + t for c, t in batch]
-        spans = [(len(c), len(t)) for c, t in batch]
-        return self._forward(seqs, spans, self._expand(cache, len(batch)), last)
-
-    def _forward(self, seqs: list[list[int]], spans: list[tuple[int, int]], cache: Any, last: Any) -> list[Score]:
-        """Right-padded forward pass; continuation token at position p is predicted by logits at p-1.
-
-        No attention mask is needed: with right padding and causal attention, pads only follow real tokens.
-        With a cache, a continuation that starts at position 0 is predicted by the prefix's last logits.
-        """
-        torch = self._torch
-        width = max(len(s) for s in seqs)
-        ids = torch.zeros((len(seqs), width), dtype=torch.long)
-        keep = torch.zeros((len(seqs), width), dtype=torch.bool)
-        for row, (seq, (start, n)) in enumerate(zip(seqs, spans, strict=True)):
-            ids[row, :len(seq)] = torch.tensor(seq)
-            keep[row, max(start - 1, 0):start + n - 1] = True
-        ids, keep = ids.to(self.device), keep.to(self.device)
-        kwargs: dict[str, Any] = {"use_cache": cache is not None}
-        if cache is not None:
-            kwargs[self._cache_kw] = cache
-        with torch.inference_mode():
-            if self._keep_kw:
-                logits = self.model(input_ids=ids, logits_to_keep=keep, **kwargs).logits
-                if logits.dim() == 3:  # a version that ignores boolean masks
-                    logits = logits[keep]
-            else:
-                logits = self.model(input_ids=ids, **kwargs).logits[keep]
-            logp = torch.log_softmax(logits.float(), dim=-1)
-        out, offset = [], 0
-        for seq, (start, n) in zip(seqs, spans, strict=True):
-            rows = n - 1 if start == 0 else n  # positions kept for this row
-            targets = torch.tensor(seq[start + n - rows:start + n], device=logp.device)
-            total = logp[offset:offset + rows].gather(1, targets[:, None]).sum().item() if rows else 0.0
-            offset += rows
-            scored = rows
-            if start == 0 and last is not None:
-                total += last[seq[0]].item()
-                scored += 1
-            out.append((float(total), scored))
-        return out
+    def _try_shared_prefix(self, mc: Any) -> bool:
+        """Switch the model to shared-prefix attention where it fits: CPU, SDPA, full causal attention in every
+        layer, and a probe whose cached and uncached scores agree; otherwise leave the model as it is."""
+        if self.device != "cpu" or self.model.config._attn_implementation != "sdpa":
+            return False
+        if getattr(mc, "sliding_window", None) or any("sliding" in str(t) for t in getattr(mc, "layer_types", None) or []):
+            return False
+        if not _register_shared_prefix_attention():
+            return False
+        try:
+            self.model.set_attn_implementation(_SHARED)
+        except (ValueError, TypeError, AttributeError):
+            return False
+        if self.model.config._attn_implementation != _SHARED:
+            return False
+        ids = [(7 * k + 3) % self._vocab for k in range(24)]
+        items = [(ids[10:14], ids[14:20]), ([], ids[20:24]), (ids[4:5], ids[5:12])]
+        plan = self.plan(items)
+        plain = self.score_plan(ids[:10], len(items), plan, reuse_cache=False)
+        self.shared_prefix = True
+        try:
+            cached = self.score_plan(ids[:10], len(items), plan, reuse_cache=True)
+            tol = 1e-3 if self.model.dtype == self._torch.float32 else 5e-2
+            ok = all(abs(a - b) <= tol * (1 + abs(b)) and n == m for (a, n), (b, m) in zip(cached, plain, strict=True))
+        except Exception:  # noqa: BLE001 -- any failure means this model is not for shared-prefix attention
+            ok = False
+        if not ok:
+            self.model.set_attn_implementation("sdpa")
+        return ok

@@ -3,7 +3,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from sluiceway.sft.lm import HFCausalLM  # noqa: E402
+from sluiceway.sft.lm import HFCausalLM, cut_batches  # noqa: E402
 from sluiceway.sft.tiny_lm import build_tiny_lm  # noqa: E402
 
 TEXTS = ["Instruction:\nName a color.\nResponse:\nBlue is a color.",
@@ -57,4 +57,34 @@ def test_token_budget_splits_batches(lm):
     small = HFCausalLM.__new__(HFCausalLM)
     small.__dict__.update(lm.__dict__)
     small.config = type(lm.config)(**{**lm.config.__dict__, "token_budget": 40, "batch_size": 2})
-    assert [n for _, n in small.score_with_prefix(PREFIX, PAIRS)] == [n for _, n in lm.score_with_prefix(PREFIX, PAIRS)]
+    small._plans = {}
+    assert len(small.plan(small._pair_ids(PAIRS))) > len(lm.plan(lm._pair_ids(PAIRS))) >= 1
+    for (a, n), (b, m) in zip(small.score_with_prefix(PREFIX, PAIRS), lm.score_with_prefix(PREFIX, PAIRS), strict=True):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+
+
+def test_shared_prefix_attention_matches_the_expanded_cache(lm):
+    assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed
+    expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", shared_prefix=False)
+    assert not expanded.shared_prefix
+    for (a, n), (b, m) in zip(lm.score_with_prefix(PREFIX, PAIRS), expanded.score_with_prefix(PREFIX, PAIRS),
+                              strict=True):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+
+
+def test_batches_are_built_once_per_pair_list(lm):
+    lm.score_with_prefix(PREFIX, PAIRS)
+    plan = lm._plans[tuple(PAIRS)]
+    lm.score_with_prefix("Another demonstration.\n\n", list(PAIRS), reuse_cache=False)
+    assert lm._plans[tuple(PAIRS)] is plan
+
+
+def test_cut_batches_trades_padding_for_passes_within_limits():
+    lengths = [5, 5, 6, 40, 41, 100]
+    free = cut_batches(lengths, extra=0, batch_size=4, token_budget=10_000, batch_cost=0)
+    assert sum((b - a) * lengths[b - 1] for a, b in free) == sum(lengths)  # no padding when passes are free
+    assert len(cut_batches(lengths, extra=0, batch_size=4, token_budget=10_000, batch_cost=1000)) == 2
+    assert cut_batches([5, 5, 6, 40], extra=0, batch_size=4, token_budget=10_000, batch_cost=5) == [(0, 3), (3, 4)]
+    assert cut_batches([10] * 6, extra=10, batch_size=16, token_budget=60, batch_cost=1000) == [(0, 3), (3, 6)]
+    assert cut_batches([100], extra=0, batch_size=4, token_budget=10, batch_cost=0) == [(0, 1)]
+    assert cut_batches([], extra=0, batch_size=4, token_budget=10, batch_cost=0) == []
