@@ -46,10 +46,10 @@ def reduce_partition(fn: Callable, fn_args: tuple, *pieces: pa.Table) -> pa.Tabl
 
 
 @functools.cache
-def _remote(fn: Callable, **options: Any) -> Any:
+def _remote(fn: Callable) -> Any:
     import ray
 
-    return ray.remote(**options)(fn) if options else ray.remote(fn)
+    return ray.remote(fn)
 
 
 def grouped(ds: Any, key: str, fn: Callable, num_partitions: int, fn_args: tuple = ()) -> Any:
@@ -60,7 +60,7 @@ def grouped(ds: Any, key: str, fn: Callable, num_partitions: int, fn_args: tuple
 
     parts = max(1, num_partitions)
     split = _remote(split_block).options(num_returns=parts)
-    # split each block as soon as it is produced: a block is freed once split, never all held at once
+    # split blocks as they are produced rather than after the whole input is materialized
     pieces = [split.remote(ref, key, parts) for bundle in ds.iter_internal_ref_bundles() for ref in bundle.block_refs]
     if not pieces:
         return ds
