@@ -146,7 +146,7 @@ def injected_recall(corpus_dir: str, truth: dict[str, str], removed: dict[str, s
     the threshold; copies below it are reported apart (edits push about half of them under 0.8)."""
     import pyarrow.parquet as pq
 
-    from sluiceway.dedup.shingles import ShingleConfig, _as_array, _shingle_lists, _tokenize, char_mode
+    from sluiceway.dedup.shingles import ShingleConfig, shingle_text_lists
 
     needed = set(truth) | set(truth.values())
     text = {}
@@ -160,8 +160,7 @@ def injected_recall(corpus_dir: str, truth: dict[str, str], removed: dict[str, s
     sets = {}
     for k in range(0, len(order), 5000):  # the stage's own vectorized shingling, a chunk at a time
         chunk = order[k:k + 5000]
-        tok = _tokenize(_as_array([text[i] for i in chunk]), cfg)
-        sets.update(zip(chunk, map(set, _shingle_lists(tok, char_mode(tok, cfg), cfg)), strict=True))
+        sets.update(zip(chunk, map(set, shingle_text_lists([text[i] for i in chunk], cfg)), strict=True))
     for dup, src in truth.items():
         a, b = sets[dup], sets[src]
         sim = len(a & b) / max(1, len(a | b))

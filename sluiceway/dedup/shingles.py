@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -244,8 +244,13 @@ def _shingle_lists(tok: _Tokens, char: np.ndarray, cfg: ShingleConfig) -> list[l
 
 def shingle_texts(text: str, cfg: ShingleConfig = ShingleConfig()) -> list[str]:
     """The canonical shingle strings of one document (what datasketch should be fed, as UTF-8)."""
-    tok = _tokenize(_as_array([text]), cfg)
-    return _shingle_lists(tok, char_mode(tok, cfg), cfg)[0]
+    return shingle_text_lists([text], cfg)[0]
+
+
+def shingle_text_lists(texts: Sequence[str], cfg: ShingleConfig = ShingleConfig()) -> list[list[str]]:
+    """:func:`shingle_texts` for many documents at once (one vectorized tokenization of the batch)."""
+    tok = _tokenize(_as_array(list(texts)), cfg)
+    return _shingle_lists(tok, char_mode(tok, cfg), cfg)
 
 
 def _merge(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sluiceway.dedup.shingles import ShingleConfig, shingle_hashes, shingle_texts, uses_chars
+from sluiceway.dedup.shingles import (
+    ShingleConfig,
+    shingle_hashes,
+    shingle_text_lists,
+    shingle_texts,
+    uses_chars,
+)
 
 
 def test_word_shingles_are_normalized() -> None:
@@ -60,3 +66,8 @@ def test_tokenizer_matches_python_split() -> None:
     expected = [d.split() for d in docs]
     assert counts.tolist() == [len(e) for e in expected]
     assert words == [w for e in expected for w in e]
+
+
+def test_batch_shingles_equal_one_at_a_time() -> None:
+    texts = ["Hello, World! Hello world.", "这是一个中文句子没有空格的文本", "a", "", "one two three four five six"]
+    assert shingle_text_lists(texts) == [shingle_texts(t) for t in texts]
