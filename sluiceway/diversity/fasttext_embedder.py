@@ -31,7 +31,7 @@ import numpy as np
 
 from sluiceway.diversity.arrow import l2_normalize
 from sluiceway.diversity.tokenize import tokenize
-from sluiceway.models.fasttext_io import MIN_TRAIN_THREADS
+from sluiceway.models.fasttext_io import MIN_TRAIN_THREADS, training_threads
 
 MODEL_FILE, META_FILE = "vectors.bin", "embedder.json"
 WEIGHTINGS = ("tfidf", "sif", "mean")
@@ -176,7 +176,7 @@ def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files
     source = iter_texts(files, text_field) if files is not None else iter(texts)
     if max_texts is not None:
         source = itertools.islice(source, max_texts)
-    threads = max(threads, MIN_TRAIN_THREADS)
+    threads = training_threads(threads)
     os.makedirs(out_path, exist_ok=True)
     corpus_sample: list[str] = []
 

@@ -24,6 +24,13 @@ import numpy as np
 
 LABEL_PREFIX = "__label__"
 MIN_TRAIN_THREADS = 11  # blocks 0..10 cover the whole input matrix, remainder included
+
+
+def training_threads(requested: int | None) -> int:
+    """Threads to train with: at least :data:`MIN_TRAIN_THREADS`, so the whole input matrix is initialized."""
+    return max(int(requested or 1), MIN_TRAIN_THREADS)
+
+
 _BREAKS = re.compile(r"[\n\r\v\f\x00\x85\u2028\u2029]+")
 
 
@@ -114,5 +121,5 @@ def train_supervised(examples: Iterable[tuple[str, str]], **params: Any) -> Any:
         if n == 0:
             raise ValueError("no non-empty training examples")
         params.setdefault("verbose", 0)
-        params["thread"] = max(int(params.get("thread", 1)), MIN_TRAIN_THREADS)
+        params["thread"] = training_threads(params.get("thread"))
         return fasttext.train_supervised(input=path, **params)
