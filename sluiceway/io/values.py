@@ -7,7 +7,7 @@ One mapping for every input format, so a Parquet corpus and the same corpus as J
 - decimals: strings (``"1.50"``), exact
 - binary: ``{"$base64": "AAE="}``, an object so it cannot be mistaken for a text value
 - NaN and infinite floats: ``null`` (JSON has no spelling for them)
-- maps: an object when every key is a string, else a list of ``[key, value]`` pairs
+- maps: an object when the key type is a string, else a list of ``[key, value]`` pairs
 - dictionary-encoded columns: their values; lists, structs: arrays and objects of the above
 
 Top-level Parquet columns are converted per column with Arrow; values nested in lists, structs and maps go
@@ -39,10 +39,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(p, tuple) and len(p) == 2 for p in value):  # an Arrow map as pairs
-            if all(isinstance(k, str) for k, _ in value):
-                return {k: jsonable(v) for k, v in value}
-            return [[jsonable(k), jsonable(v)] for k, v in value]
         return [jsonable(v) for v in value]
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
@@ -57,6 +53,23 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"$base64": base64.b64encode(bytes(value)).decode("ascii")}
     return str(value)
+
+
+def arrow_jsonable(value: Any, t: pa.DataType) -> Any:
+    """``jsonable`` guided by the Arrow type ``value`` came from (``to_pylist`` gives maps as pairs)."""
+    if value is None:
+        return None
+    if pa.types.is_map(t):
+        if is_text_type(t.key_type):
+            return {k: arrow_jsonable(v, t.item_type) for k, v in value}
+        return [[arrow_jsonable(k, t.key_type), arrow_jsonable(v, t.item_type)] for k, v in value]
+    if pa.types.is_struct(t):
+        return {f.name: arrow_jsonable(value.get(f.name), f.type) for f in t}
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return [arrow_jsonable(v, t.value_type) for v in value]
+    if pa.types.is_dictionary(t):
+        return arrow_jsonable(value, t.value_type)
+    return jsonable(value)
 
 
 def dumps(value: Any) -> str:
@@ -123,7 +136,8 @@ def column_strings(arr: pa.Array) -> tuple[pa.Array, bool]:
         iso = pc.replace_substring(pc.cast(naive, pa.string()), " ", "T", max_replacements=1)  # 20x strftime
         return (pc.binary_join_element_wise(iso, "Z", "") if t.tz is not None else iso), True
     # binary, durations, lists, structs, maps, unions: through Python, value by value
-    return pa.array([None if v is None else dumps(jsonable(v)) for v in arr.to_pylist()], pa.string()), False
+    return pa.array([None if v is None else dumps(arrow_jsonable(v, t)) for v in arr.to_pylist()],
+                    pa.string()), False
 
 
 def json_fragments(arr: pa.Array) -> pa.Array:
