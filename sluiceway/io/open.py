@@ -80,6 +80,12 @@ class _ZstdRaw(io.RawIOBase):
         super().close()
 
 
+def error_message(exc: BaseException) -> str:
+    """A decoder's exception on one line: its type and first line of message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else 'no message'}"
+
+
 def _looks_like_text(head: bytes) -> bool:
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return True

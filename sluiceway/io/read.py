@@ -21,34 +21,27 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-import io
-import json
 import os
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pyarrow as pa
 
-from sluiceway.io import fields
-from sluiceway.io.open import DAMAGE, DamagedFile, open_binary
+from sluiceway.io.jsontext import json_array_tables, jsonl_tables
+from sluiceway.io.open import DAMAGE, error_message
 from sluiceway.io.parquet import parquet_tables
+from sluiceway.io.records import Batcher
 from sluiceway.io.rows import (
     READ_STAGE,
     RESERVED_COLUMNS,
     STRICT_REASONS,
     InputError,
     row_schema,
-    strict_error,
 )
-from sluiceway.io.values import dumps, id_string
-from sluiceway.stages.base import DETAIL, REASON, STAGE
 
 __all__ = ["InputError", "ReadOptions", "READ_STAGE", "STRICT_REASONS", "expand_inputs", "read_file"]
 
 FORMATS = ("auto", "jsonl", "json", "parquet")
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
 
 
 def _check(ok: bool, message: str) -> None:
@@ -129,235 +122,17 @@ def detect_format(path: str) -> str:
     return "jsonl"
 
 
-def _fix_surrogates(s: str) -> str:
-    return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-class _Batcher:
-    """Collects rows as column lists and emits Arrow tables of ``batch_rows`` rows; ``last`` is the number of
-    the last record added (for damage reports)."""
-
-    def __init__(self, opts: ReadOptions, source: str, counters: Counter):
-        self.opts, self.source, self.counters = opts, source, counters
-        self.schema = row_schema(opts.keep_fields)
-        self.cols: dict[str, list] = {name: [] for name in self.schema.names}
-        self.last = 0
-
-    def add(self, record: Any, line: int, bad: tuple[str, str] | None = None) -> None:
-        opts, cols = self.opts, self.cols
-        self.last = line
-        where = f"{self.source}:{line}"
-        text = meta = rid = None
-        kept: dict[str, str | None] = {}
-        if bad is None and not isinstance(record, dict):
-            bad = ("malformed", f"{where}: record is {type(record).__name__}, not an object")
-        if bad is None:
-            rid, id_keys = fields.find(record, opts.id_field)
-            rid = None if rid is fields.MISSING else rid
-            text, text_keys = fields.find(record, opts.text_field)
-            if not text_keys:
-                bad, text = ("missing_text", f"{where}: no field {opts.text_field!r}"), None
-            elif not isinstance(text, str):
-                kind = "null" if text is None else type(text).__name__
-                bad, text = ("non_string_text", f"{where}: {opts.text_field!r} is {kind}"), None
-            elif not text.strip():
-                bad = ("empty_text", where)
-            elif len(text) > opts.max_doc_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > opts.max_doc_bytes:
-                bad = ("too_large", f"{where}: more than {opts.max_doc_bytes} bytes")
-            chains = [text_keys, id_keys]
-            for f in opts.keep_fields:
-                v, keys = fields.find(record, f)
-                chains.append(keys)
-                kept[f] = None if v is fields.MISSING or v is None else v if isinstance(v, str) else dumps(v)
-            rest = fields.without(record, chains)
-            meta = dumps(rest) if rest else None
-        if bad is not None:
-            self.counters[f"rejected.{bad[0]}"] += 1
-            if opts.strict and bad[0] in STRICT_REASONS:
-                raise strict_error(*bad)
-        cols["id"].append(id_string(rid) if rid is not None else where)
-        cols["text"].append(text)
-        for f in opts.keep_fields:
-            cols[f].append(kept.get(f))
-        cols["meta"].append(meta)
-        cols["source"].append(where)
-        cols[STAGE].append(READ_STAGE if bad else None)
-        cols[REASON].append(bad[0] if bad else None)
-        cols[DETAIL].append(bad[1] if bad else None)
-
-    def __len__(self) -> int:
-        return len(self.cols["id"])
-
-    def flush(self) -> pa.Table:
-        try:
-            table = pa.Table.from_pydict(self.cols, schema=self.schema)
-        except (UnicodeEncodeError, pa.ArrowInvalid):
-            fixed = {k: [_fix_surrogates(v) if isinstance(v, str) else v for v in vs] for k, vs in self.cols.items()}
-            table = pa.Table.from_pydict(fixed, schema=self.schema)
-        self.cols = {name: [] for name in self.schema.names}
-        return table
-
-
-def _decode(raw: bytes | str, opts: ReadOptions, counters: Counter) -> tuple[str, bool]:
-    if isinstance(raw, str):
-        return raw, True
-    try:
-        return raw.decode("utf-8"), True
-    except UnicodeDecodeError:
-        counters["invalid_utf8"] += 1
-        return raw.decode("utf-8", "replace"), opts.invalid_utf8 == "replace"
-
-
-def _parse(text: str) -> Any:
-    return json.loads(text, strict=False)
-
-
-def _text_stream(fh: io.BufferedIOBase, counters: Counter) -> io.IOBase:
-    """``fh`` past a byte-order mark; a UTF-16/32 file comes back as a text stream in its encoding."""
-    head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            fh.read(len(bom))
-            if encoding == "utf-8":
-                counters["utf8_bom"] += 1
-                return fh
-            counters[f"{encoding[:6].replace('-', '')}_files"] += 1
-            return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
-    return fh
-
-
-def _add_line(raw: bytes | str, lineno: int, batcher: _Batcher) -> None:
-    line, ok = _decode(raw, batcher.opts, batcher.counters)
-    if not ok:
-        batcher.add(None, lineno, ("invalid_utf8", f"{batcher.source}:{lineno}: invalid UTF-8 bytes"))
-        return
-    try:
-        batcher.add(_parse(line), lineno)
-    except json.JSONDecodeError as exc:
-        batcher.add(None, lineno, ("malformed", f"{batcher.source}:{lineno}: {exc.msg} at column {exc.colno}"))
-    except RecursionError:
-        batcher.add(None, lineno, ("malformed", f"{batcher.source}:{lineno}: nested too deeply"))
-
-
-def _jsonl_records(path: str, opts: ReadOptions, batcher: _Batcher) -> Iterator[pa.Table]:
-    limit = opts.max_line_bytes
-    lineno = 0
-    tail: tuple[bytes | str, int] | None = None  # a last line without newline: complete only at a clean end
-    with _text_stream(open_binary(path, batcher.counters), batcher.counters) as fh:
-        nl: Any = "\n" if isinstance(fh, io.TextIOBase) else b"\n"
-        try:
-            while True:
-                raw = fh.readline(limit)
-                if not raw:
-                    break
-                lineno += 1
-                if len(raw) >= limit and not raw.endswith(nl):
-                    size = len(raw)
-                    while raw and not raw.endswith(nl):
-                        raw = fh.readline(limit)
-                        size += len(raw)
-                    batcher.add(None, lineno, ("too_large", f"{batcher.source}:{lineno}: a line of {size} "
-                                                            f"bytes (more than {limit}), not parsed"))
-                elif not raw.strip():
-                    continue
-                elif not raw.endswith(nl):
-                    tail = (raw, lineno)
-                    continue
-                else:
-                    _add_line(raw, lineno, batcher)
-                if len(batcher) >= opts.batch_rows:
-                    yield batcher.flush()
-        except DAMAGE as exc:
-            if tail is not None:
-                raise DamagedFile(f"line {tail[1]} is cut off: {_message(exc)}") from exc
-            raise
-    if tail is not None:
-        _add_line(*tail, batcher)
-
-
-def _json_array_records(path: str, opts: ReadOptions, batcher: _Batcher) -> Iterator[pa.Table]:
-    """A JSON array (or an object holding one) parsed element by element, so records before a syntax error
-    or before the damage of a truncated file are kept."""
-    with _text_stream(open_binary(path, batcher.counters), batcher.counters) as fh:
-        data = fh.read()
-    text, ok = _decode(data, opts, batcher.counters)
-    del data
-    start = len(text) - len(text.lstrip())
-    if start == len(text):
-        batcher.counters["empty_files"] += 1
-        return
-    if not ok:
-        batcher.add(None, 1, ("invalid_utf8", f"{batcher.source}: invalid UTF-8 bytes (whole file)"))
-        return
-    if text[start] != "[":
-        try:
-            doc = _parse(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            batcher.add(None, 1, ("malformed", f"{batcher.source}:1: not valid JSON: {msg} (whole file)"))
-            return
-        if not isinstance(doc, dict):
-            batcher.add(None, 1, ("malformed", f"{batcher.source}:1: the file holds a JSON {type(doc).__name__}, "
-                                               "not an array of records"))
-            return
-        records = next((v for v in doc.values() if isinstance(v, list)), [doc])  # {"data": [...]} or one record
-        for index, record in enumerate(records, start=1):
-            batcher.add(record, index)
-            if len(batcher) >= opts.batch_rows:
-                yield batcher.flush()
-        return
-    decoder = json.JSONDecoder(strict=False)
-    pos, index = start + 1, 0
-    while True:
-        pos = _skip_ws(text, pos)
-        if pos < len(text) and text[pos] == "]" and index == 0:
-            break
-        try:
-            record, pos = decoder.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            index += 1
-            msg = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) \
-                else "nested too deeply"
-            batcher.add(None, index, ("malformed", f"{batcher.source}:{index}: {msg}; the rest of the file "
-                                                   "from here is this one row"))
-            break
-        index += 1
-        batcher.add(record, index)
-        if len(batcher) >= opts.batch_rows:
-            yield batcher.flush()
-        pos = _skip_ws(text, pos)
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-            continue
-        if pos < len(text) and text[pos] == "]":
-            break
-        batcher.add(None, index + 1, ("malformed", f"{batcher.source}:{index + 1}: expected ',' or ']' after "
-                                                   f"record {index}; the rest of the file from here is this one row"))
-        break
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
-
-
-def _message(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else 'no message'}"
-
-
 def read_file(path: str, opts: ReadOptions, source: str | None = None, counters: Counter | None = None) -> Iterator[pa.Table]:
     """Yield Arrow tables for one file; ``counters`` receives rows read and problems seen."""
     counters = counters if counters is not None else Counter()
     source = source or os.path.basename(path)
-    batcher = _Batcher(opts, source, counters)
+    batcher = Batcher(opts, source, counters)
     fmt = detect_format(path) if opts.format == "auto" else opts.format
     progress = [0]
     if fmt == "parquet":
         tables = parquet_tables(path, opts, source, counters, progress)
     else:
-        tables = {"jsonl": _jsonl_records, "json": _json_array_records}[fmt](path, opts, batcher)
+        tables = {"jsonl": jsonl_tables, "json": json_array_tables}[fmt](path, opts, batcher)
     unit = "line" if fmt == "jsonl" else "record"
     try:
         for table in tables:
@@ -367,7 +142,7 @@ def read_file(path: str, opts: ReadOptions, source: str | None = None, counters:
         last = max(batcher.last, progress[0])
         counters["damaged_files"] += 1
         good = f"last good {unit} {last}" if last else f"no {unit} readable"
-        detail = f"{source}: damaged file ({good}): {_message(exc)}"
+        detail = f"{source}: damaged file ({good}): {error_message(exc)}"
         if opts.strict:
             raise InputError(f"{detail}; rerun without --strict to keep the rows before the damage") from None
         if len(batcher):  # rows decoded before the damage, then the damage as one more row

@@ -104,8 +104,11 @@ def test_truncated_gzip_json_array_keeps_whole_records(tmp_path):
     path = tmp_path / "cut.json.gz"
     path.write_bytes(data[: len(data) // 2])
     rows, counters = read_rows(path)
-    assert counters["damaged_files"] == 1
-    assert_accounted(rows, len(rows) - 1, damaged=1, name="cut.json.gz")
+    good = [r for r in rows if r["reason"] is None]
+    assert counters["damaged_files"] == 1 and 0 < len(good) < 500
+    assert [r["id"] for r in good] == [str(i) for i in range(len(good))]
+    assert rows[-1]["source"] == f"cut.json.gz:{len(good) + 1}" and "last good record" in rows[-1]["detail"]
+    assert_accounted(rows, len(good), damaged=1, name="cut.json.gz")
 
 
 def test_corrupt_parquet_footer_is_one_rejected_row(tmp_path):
