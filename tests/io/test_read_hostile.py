@@ -149,3 +149,23 @@ def test_null_and_number_ids(tmp_path):
                      b'{"id": null, "text": "d"}\n{"id": true, "text": "e"}\n{"id": [1], "text": "f"}\n')
     rows, _ = read_rows(path)
     assert [r["id"] for r in rows] == ["7", "7", "7.5", "ids.jsonl:4", "true", "[1]"]
+
+
+def test_seeded_random_lines_are_all_accounted(tmp_path):
+    import random
+
+    rng = random.Random(1234)
+    parts = [b'{"text": "ok"}', b'{"text": "\\ud800"}', b'{"text": 5}', b"\x00\xff\xfe", b"[", b"null", b'{"a": {',
+             b'{"text": "caf\xe9"}', b'{"id": 1, "text": "dup id"}', b"\xef\xbb\xbf{}", b'"\\u0000"', b"\t \r"]
+    lines = [b'{"text": "first"}']
+    for _ in range(300):
+        if rng.random() < 0.3:
+            lines.append(bytes(rng.randrange(256) for _ in range(rng.randrange(40))).replace(b"\n", b" "))
+        else:
+            lines.append(b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 4))))
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rows, _ = read_rows(path)
+    physical = sum(1 for line in lines if line.strip())
+    assert_accounted(rows, physical, name="fuzz.jsonl")
+    assert {r["source"] for r in rows} == {f"fuzz.jsonl:{i}" for i, line in enumerate(lines, 1) if line.strip()}

@@ -149,3 +149,13 @@ def test_read_options_are_checked(options, message):
 
 def test_read_options_accept_lists_from_yaml():
     assert ReadOptions(keep_fields=["url", "lang"]).keep_fields == ("url", "lang")
+
+
+def test_parquet_without_rows_and_with_many_row_groups(tmp_path):
+    path = tmp_path / "z.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), path)
+    rows, counters = read_rows(path)
+    assert rows == [] and not counters["damaged_files"]
+    pq.write_table(pa.table({"text": [f"d{i}" for i in range(2500)]}), path, row_group_size=700)
+    rows, _ = read_rows(path, batch_rows=1000)
+    assert [r["source"] for r in rows] == [f"z.parquet:{i}" for i in range(1, 2501)]
