@@ -161,15 +161,17 @@ def report_error(exc: BaseException, debug: bool) -> int:
     """Print ``exc`` in a few lines (the root cause behind Ray's wrappers); return the exit status."""
     import traceback
 
-    from sluiceway.pipelines.runtime import root_cause, short_message
+    from sluiceway.pipelines.runtime import is_ray_wrapper, root_cause, short_message
 
     if debug:
         traceback.print_exception(exc)
     cause = root_cause(exc)
     message = short_message(exc)
     expected = isinstance(cause, ValueError | OSError | RuntimeError)
-    if _own_error(cause):
+    if _own_error(cause) or is_ray_wrapper(cause):  # a remote cause's message already names its type
         print(f"error: {message}", file=sys.stderr)
+        if is_ray_wrapper(cause) and not debug:
+            print("rerun with --debug for the trace", file=sys.stderr)
     else:
         print(f"error: {type(cause).__name__}: {message}", file=sys.stderr)
         if not debug:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -44,13 +45,13 @@ def find_cause(exc: BaseException, kind: type[BaseException] = BaseException) ->
         if cur is None or id(cur) in seen:
             continue
         seen.add(id(cur))
-        if isinstance(cur, kind) and not _is_ray_wrapper(cur):
+        if isinstance(cur, kind) and not is_ray_wrapper(cur):
             return cur
         todo += [getattr(cur, "cause", None), cur.__cause__, cur.__context__]
     return None
 
 
-def _is_ray_wrapper(exc: BaseException) -> bool:
+def is_ray_wrapper(exc: BaseException) -> bool:
     names = {c.__name__ for c in type(exc).__mro__}
     return bool(names & {"RayTaskError", "RayActorError", "UserCodeException", "RayError"})
 
@@ -59,7 +60,7 @@ def root_cause(exc: BaseException) -> BaseException:
     """The first exception behind Ray's task/actor wrappers (``exc`` itself when it is not one)."""
     cur: BaseException = exc
     seen: set[int] = set()
-    while _is_ray_wrapper(cur) and id(cur) not in seen:
+    while is_ray_wrapper(cur) and id(cur) not in seen:
         seen.add(id(cur))
         inner = getattr(cur, "cause", None) or cur.__cause__ or cur.__context__
         if not isinstance(inner, BaseException):
@@ -68,14 +69,33 @@ def root_cause(exc: BaseException) -> BaseException:
     return cur
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning|Iteration)\w*)(?:: (.*))?$")
+_RAY_NOISE = (re.compile(r"^Failed to .* after \d+/\d+ attempts"), re.compile(r"^(To change retry attempts|configure `ray)"),
+              re.compile(r"^This looks like an AWS S3"))
+
+
+def _clean(text: str) -> list[str]:
+    lines = [_ANSI.sub("", ln).rstrip() for ln in text.splitlines()]
+    return [ln for ln in lines if ln.strip() and not any(p.match(ln) for p in _RAY_NOISE)]
+
+
+def _first_raised(text: str) -> str | None:
+    """In a formatted remote trace, the first exception line: the root of the chain Python prints first."""
+    for line in _clean(text):
+        match = _EXC_LINE.match(line)
+        if match and not match.group(1).startswith("ray."):
+            return f"{match.group(1).rsplit('.', 1)[-1]}: {match.group(2) or ''}".rstrip(": ")
+    return None
+
+
 def short_message(exc: BaseException, max_lines: int = 4) -> str:
-    """A few lines for the user: the root cause's message, never a trace."""
+    """A few lines for the user: the root cause's message, never a trace (Ray's retry notes removed)."""
     cause = root_cause(exc)
-    text = str(cause).strip()
-    if _is_ray_wrapper(cause) or "Traceback (most recent call last)" in text:
-        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith(" ")]
-        text = lines[-1] if lines else type(cause).__name__
-    lines = text.splitlines() or [""]
+    text = str(cause)
+    if is_ray_wrapper(cause) or "Traceback (most recent call last)" in text:
+        text = _first_raised(str(exc)) or _first_raised(text) or (_clean(text) or [type(cause).__name__])[-1]
+    lines = _clean(text) or [type(cause).__name__]
     if len(lines) > max_lines:
         lines = lines[: max_lines - 1] + [f"... ({len(lines) - max_lines + 1} more lines; rerun with --debug)"]
     return "\n".join(lines)
