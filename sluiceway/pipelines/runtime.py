@@ -70,7 +70,7 @@ def root_cause(exc: BaseException) -> BaseException:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning|Iteration)\w*)(?:: (.*))?$")
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning|Iteration)\w*): (.+)$")
 _RAY_NOISE = (re.compile(r"^Failed to .* after \d+/\d+ attempts"), re.compile(r"^(To change retry attempts|configure `ray)"),
               re.compile(r"^This looks like an AWS S3"))
 
@@ -85,8 +85,18 @@ def _first_raised(text: str) -> str | None:
     for line in _clean(text):
         match = _EXC_LINE.match(line)
         if match and not match.group(1).startswith("ray."):
-            return f"{match.group(1).rsplit('.', 1)[-1]}: {match.group(2) or ''}".rstrip(": ")
+            return f"{match.group(1).rsplit('.', 1)[-1]}: {match.group(2)}"
     return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out:
+        out.append(cur)
+        nxt = getattr(cur, "cause", None)
+        cur = nxt if isinstance(nxt, BaseException) else (cur.__cause__ or cur.__context__)
+    return out
 
 
 def short_message(exc: BaseException, max_lines: int = 4) -> str:
@@ -94,7 +104,8 @@ def short_message(exc: BaseException, max_lines: int = 4) -> str:
     cause = root_cause(exc)
     text = str(cause)
     if is_ray_wrapper(cause) or "Traceback (most recent call last)" in text:
-        text = _first_raised(str(exc)) or _first_raised(text) or (_clean(text) or [type(cause).__name__])[-1]
+        found = (_first_raised(str(e)) for e in _chain(exc))
+        text = next((f for f in found if f), None) or (_clean(text) or [type(cause).__name__])[-1]
     lines = _clean(text) or [type(cause).__name__]
     if len(lines) > max_lines:
         lines = lines[: max_lines - 1] + [f"... ({len(lines) - max_lines + 1} more lines; rerun with --debug)"]
@@ -147,10 +158,17 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, *, debug: 
     if ray.is_initialized():
         return
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
-    kwargs: dict = {"ignore_reinit_error": True, "logging_level": logging.WARNING, "log_to_driver": True}
+    # without debug, workers' stderr (every failed task's trace) stays in the session's log files
+    kwargs: dict = {"ignore_reinit_error": True, "logging_level": logging.WARNING, "log_to_driver": debug}
+    if not debug:
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     if address and address != "local":
         check_address(address)
-        ray.init(address=address, **kwargs)
+        try:
+            ray.init(address=address, **kwargs)
+        except ConnectionError as exc:  # something answers on the port, but not Ray's GCS
+            raise RayAddressError(f"--ray-address {address}: {short_message(exc, 1)} (is it a Ray head node's "
+                                  "GCS port, 6379 by default?)") from exc
     else:  # "local" starts a fresh embedded Ray even when another cluster runs on this machine
         _local_only()
         kwargs["address"] = "local"

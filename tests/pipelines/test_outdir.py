@@ -11,7 +11,14 @@ import sys
 import pytest
 
 from sluiceway.io.read import ReadOptions
-from sluiceway.pipelines.outdir import LOCK, MARKER, OutputExistsError, OutputLockedError, inside, prepare_output
+from sluiceway.pipelines.outdir import (
+    LOCK,
+    MARKER,
+    OutputExistsError,
+    OutputLockedError,
+    inside,
+    prepare_output,
+)
 from sluiceway.stages.registry import build_stage
 
 
