@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from typing import Any
 
 from sluiceway.io.read import InputError, ReadOptions, expand_inputs, peek_columns, source_names
 from sluiceway.io.write import FORMATS, write_batch
 from sluiceway.pipelines.config import PipelineConfig, load_config
+from sluiceway.pipelines.outdir import CHECKPOINTS, OutputExistsError, prepare_output
 from sluiceway.pipelines.report import AccountingError, build_report, format_summary
 from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
-from sluiceway.stages.registry import ConfigError
+from sluiceway.stages.registry import ConfigError, check_model_paths
 
-CHECKPOINTS = "_checkpoints"
+__all__ = ["CHECKPOINTS", "OutputExistsError", "Pipeline", "RunInterrupted", "check_columns"]
 
 
-class OutputExistsError(FileExistsError):
-    """The output directory exists and neither overwrite nor resume was asked for."""
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a run; Ray is shut down and ``output``'s marker says interrupted."""
+
+    def __init__(self, output: str):
+        super().__init__(output)
+        self.output = output
 
 
 def check_columns(stages: list[Stage], available: list[str]) -> None:
@@ -32,21 +36,6 @@ def check_columns(stages: list[Stage], available: list[str]) -> None:
                 f"stage #{position} {stage.name!r} reads column {missing[0]!r}, which neither the input nor an "
                 f"earlier stage provides; available: {', '.join(sorted(have))}")
         have.update(stage.columns_written())
-
-
-def prepare_output(output: str, overwrite: bool, resume: bool) -> None:
-    if os.path.exists(output) and os.listdir(output):
-        if resume:
-            for entry in os.listdir(output):
-                if entry != CHECKPOINTS:
-                    path = os.path.join(output, entry)
-                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-        elif overwrite:
-            shutil.rmtree(output)
-        else:
-            raise OutputExistsError(f"output directory {output} exists and is not empty; "
-                                    "pass --overwrite to replace it or --resume to reuse its checkpoints")
-    os.makedirs(output, exist_ok=True)
 
 
 def model_actor_cpus(stages: list[Stage], cluster_cpus: int) -> float:
@@ -81,6 +70,9 @@ class Pipeline:
         return cls(config.stages, config.read_options, config.output_format)
 
     def check(self) -> None:
+        """Everything that can be known before running: model paths, then the column chain."""
+        for stage in self.stages:
+            check_model_paths(stage)
         check_columns(self.stages, peek_columns("", self.read_options))
 
     def build(self, files: list[str], ctx: RunContext, dataset_seconds: dict[str, float]) -> Any:
@@ -110,17 +102,40 @@ class Pipeline:
     def run(self, input: str | list[str], output: str, *, overwrite: bool = False, resume: bool = False,
             ray_address: str | None = None, num_cpus: int | None = None, strict: bool | None = None,
             quiet: bool = False) -> dict:
-        """Run on local Ray (or the cluster at ``ray_address``); write kept/, rejected/ and report.json."""
-        import ray
+        """Run on local Ray (or the cluster at ``ray_address``); write kept/, rejected/ and report.json.
 
-        from sluiceway.pipelines.runtime import init_ray
-        from sluiceway.pipelines.stats import StatsCollector
+        Everything is checked before the output directory is touched; the directory is locked for the run
+        and its marker ends as complete, failed or interrupted (then ``RunInterrupted``, Ray shut down)."""
+        from sluiceway.pipelines.runtime import check_address, interrupt_on_sigterm, shutdown_ray
 
         if strict is not None:
             self.read_options.strict = strict
         self.check()
         files = expand_inputs(input)
-        prepare_output(output, overwrite, resume)
+        if ray_address:
+            check_address(ray_address)
+        out = prepare_output(output, overwrite, resume, stages=self.stages, read_options=self.read_options,
+                             output_format=self.output_format, inputs=files)
+        status = "failed"
+        try:
+            with interrupt_on_sigterm():
+                report = self._execute(files, output, ray_address, num_cpus, quiet)
+            status = "complete"
+            return report
+        except KeyboardInterrupt:
+            status = "interrupted"
+            shutdown_ray()
+            raise RunInterrupted(output) from None
+        finally:
+            out.finish(status)
+
+    def _execute(self, files: list[str], output: str, ray_address: str | None, num_cpus: int | None,
+                 quiet: bool) -> dict:
+        import ray
+
+        from sluiceway.pipelines.runtime import init_ray
+        from sluiceway.pipelines.stats import StatsCollector
+
         init_ray(ray_address, num_cpus)
         start = time.perf_counter()
         stats = StatsCollector.remote()
@@ -155,12 +170,9 @@ class Pipeline:
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, kind):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    from sluiceway.pipelines.runtime import find_cause
+
+    return find_cause(exc, kind)
 
 
 def _write_fn(table: Any, output: str, fmt: str, sums: tuple[str, ...]) -> Any:

@@ -46,6 +46,11 @@ class Stage:
     def validate(self) -> None:
         """Raise ``ValueError`` naming the bad parameter; called before anything runs."""
 
+    def model_paths(self) -> dict[str, str]:
+        """``{parameter: path}`` of the model files this stage loads; each must exist before anything runs
+        (checked by ``build_stage`` and ``Pipeline.check``). Empty values are left to ``validate``."""
+        return {}
+
     def report_extra(self, entry: dict) -> dict:
         """Top-level report.json entries derived from this stage's report entry (e.g. token totals)."""
         return {}

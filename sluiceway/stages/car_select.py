@@ -41,6 +41,9 @@ class CarSelect(DatasetStage):
     def columns_read(self) -> tuple[str, ...]:
         return (*self.reads, self.score_column)
 
+    def model_paths(self) -> dict[str, str]:
+        return {"embedder_path": self.embedder_path or ""}
+
     def validate(self) -> None:
         for name in ("n1", "n2"):
             value = getattr(self, name)

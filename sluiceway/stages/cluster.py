@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sluiceway.pipelines.outdir import inside
 from sluiceway.stages.base import REASON, DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
@@ -71,6 +72,9 @@ class Cluster(DatasetStage):
     centroids: str | None = None  # a saved model directory (e.g. OLD_OUTPUT/cluster) to assign with
     metrics: bool = True
 
+    def model_paths(self) -> dict[str, str]:
+        return {"centroids": self.centroids or ""}
+
     def validate(self) -> None:
         from sluiceway.diversity.kmeans import ALGORITHMS, NPZ
 
@@ -112,7 +116,7 @@ class Cluster(DatasetStage):
             ds = ds.materialize()
         if not self.centroids:
             model = self.fit(ds)
-        saved = model.save(os.path.join(ctx.output_dir, self.name))
+        saved = model.save(inside(ctx.output_dir, self.name))
         if self.metrics:  # assigns on the fly: the output below stays lazy (assignment is cheap)
             stats = diversity_stats(ds, self.column, model=model, k=model.k)
             fit = {key: model.info[key] for key in ("algorithm", "n_input", "n_fit", "pca_dim", "explained_variance",

@@ -40,6 +40,9 @@ class Embed(ModelStage):
     _resolved: tuple[str, int] | None = dataclasses.field(default=None, init=False, repr=False)
     _embedder: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
+    def model_paths(self) -> dict[str, str]:
+        return {"model_path": self.model_path or ""}
+
     def validate(self) -> None:
         from sluiceway.diversity.fasttext_embedder import WEIGHTINGS
 

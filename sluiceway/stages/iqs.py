@@ -33,6 +33,9 @@ class IQSScore(ModelStage):
     device: str = "auto"
     min_score: float | None = None
 
+    def model_paths(self) -> dict[str, str]:
+        return {"model": self.model}
+
     def validate(self) -> None:
         if not self.model:
             raise ValueError("model: give the folder of a trained IQS model (sluiceway iqs train --output ...)")

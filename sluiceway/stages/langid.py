@@ -39,6 +39,9 @@ class LanguageId(HoldsModel, ModelStage):
 
         self.languages = tuple(normalize_label(x) for x in self.languages)
 
+    def model_paths(self) -> dict[str, str]:
+        return {"model": self.model}
+
     def validate(self) -> None:
         if not self.model:
             raise ValueError("model: path of a fastText language-ID model is required "

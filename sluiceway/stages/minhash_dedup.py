@@ -54,6 +54,7 @@ from sluiceway.dedup.tables import (
     signature_rows,
 )
 from sluiceway.dedup.verify import jaccard_lists
+from sluiceway.pipelines.outdir import inside
 from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
@@ -192,7 +193,7 @@ class _Run:
     def __init__(self, stage: MinHashDedup, ctx: RunContext):
         self.stage, self.ctx = stage, ctx
         self.plan = stage.plan()
-        self.cp = Checkpoints(os.path.join(ctx.output_dir, CHECKPOINT_DIR))
+        self.cp = Checkpoints(inside(ctx.output_dir, CHECKPOINT_DIR))
         self.parts = max(1, ctx.num_partitions)
         self.report: dict[str, Any] = {"bands": self.plan.bands, "rows": self.plan.rows,
                                        "checkpoints": os.path.abspath(self.cp.root), "steps": {}}

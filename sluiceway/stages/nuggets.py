@@ -48,6 +48,9 @@ class NuggetsScore(DatasetStage):
     concurrency: int = 0  # scoring actors; 0 = one per GPU, or 1 without GPUs
     coverage_clusters: bool = True  # with random anchors, cluster the pool anyway for the report
 
+    def model_paths(self) -> dict[str, str]:
+        return {"model": self.model, "embedder_path": self.embedder_path or ""}
+
     def validate(self) -> None:
         from sluiceway.sft.nuggets import check_selection
 

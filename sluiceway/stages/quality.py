@@ -56,6 +56,9 @@ class FastTextQuality(HoldsModel, ModelStage):
     alpha: float = 9.0  # Pareto shape; GPT-3 used 9
     seed: int = 0
 
+    def model_paths(self) -> dict[str, str]:
+        return {"model": self.model}
+
     def validate(self) -> None:
         if not self.model:
             raise ValueError("model: path of a fastText model is required (train one with `sluiceway quality train`)")

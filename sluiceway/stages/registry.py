@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import types
 import typing
 from typing import Any
@@ -33,7 +34,11 @@ _REGISTRY: dict[str, type[Stage]] = {}
 
 
 class ConfigError(ValueError):
-    """A pipeline or stage configuration that cannot run; the message names the bad part."""
+    """A pipeline or stage configuration that cannot run; the message names the bad part (``line``: in the YAML)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 def register(cls: type[Stage]) -> type[Stage]:
@@ -78,8 +83,66 @@ def _type_ok(value: Any, hint: Any) -> bool:
     return True
 
 
+def type_name(hint: Any) -> str:
+    """A YAML user's name for a type hint: ``float``, ``list of str``, ``int or null``, ``one of 'a', 'b'``."""
+    origin = typing.get_origin(hint)
+    if hint is type(None):
+        return "null"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(type_name(h) for h in typing.get_args(hint))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(hint)))
+    if origin in (list, tuple):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return f"list of {type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return "mapping"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _yaml_kind(value: Any) -> str:
+    kinds = {bool: "bool", int: "int", float: "float", str: "string", list: "list", dict: "mapping",
+             type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def check_types(where: str, cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    """Check ``params`` against ``cls``'s dataclass type hints; lists become tuples where a tuple is declared.
+
+    ``where`` names the owner in the message (``stage 'langid'``, ``input``)."""
+    hints = typing.get_type_hints(cls)
+    out = dict(params)
+    for key, value in params.items():
+        hint = hints.get(key, Any)
+        if not _type_ok(value, hint):
+            note = ""
+            if isinstance(value, str) and _looks_numeric(value) and (_type_ok(1.5, hint) or _type_ok(1, hint)):
+                note = f" (write {value} without quotes)"
+            raise ConfigError(f"{where}: parameter {key!r} must be {type_name(hint)}, got {_yaml_kind(value)} "
+                              f"{value!r}{note}")
+        if isinstance(value, list) and typing.get_origin(hint) is tuple:
+            out[key] = tuple(value)
+    return out
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_model_paths(stage: Stage) -> None:
+    """Every model path the stage declares (``Stage.model_paths``) must exist before anything runs."""
+    for param, path in stage.model_paths().items():
+        if path and not os.path.exists(path):
+            where = "" if os.path.isabs(path) else f" (relative to the working directory {os.getcwd()})"
+            raise ConfigError(f"stage {stage.name!r}: {param}: model not found: {path}{where}")
+
+
 def build_stage(name: str, params: dict[str, Any] | None = None) -> Stage:
-    """Instantiate a registered stage from config, with clear errors for unknown names and keys."""
+    """Instantiate a registered stage from config, with clear errors for unknown names, keys, types and models."""
     classes = stage_classes()
     if name not in classes:
         raise ConfigError(f"unknown stage {name!r}; valid stages: {', '.join(classes)}")
@@ -89,13 +152,9 @@ def build_stage(name: str, params: dict[str, Any] | None = None) -> Stage:
     unknown = sorted(set(params) - set(fields))
     if unknown:
         raise ConfigError(f"stage {name!r} has no parameter {', '.join(map(repr, unknown))}; valid: {', '.join(fields)}")
-    hints = typing.get_type_hints(cls)
-    for key, value in params.items():
-        if not _type_ok(value, hints.get(key, Any)):
-            raise ConfigError(f"stage {name!r}: {key}={value!r} is not of type {hints[key]}")
-        if isinstance(value, list) and typing.get_origin(hints.get(key)) is tuple:
-            params[key] = tuple(value)
+    params = check_types(f"stage {name!r}", cls, params)
     stage = cls(**params)
+    check_model_paths(stage)
     try:
         stage.validate()
     except ValueError as exc:

@@ -32,6 +32,9 @@ class CountTokens(HoldsModel, ModelStage):
     add_special_tokens: bool = False  # count BOS/EOS the tokenizer's post-processor adds
     threads: int = 1  # Rust encoding threads per actor; Ray gives each actor 1 CPU, so scale with concurrency
 
+    def model_paths(self) -> dict[str, str]:
+        return {"tokenizer": self.tokenizer}
+
     def validate(self) -> None:
         if not self.tokenizer:
             raise ValueError("tokenizer: path of a tokenizer.json is required "

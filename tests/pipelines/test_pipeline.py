@@ -46,10 +46,17 @@ def test_existing_output_refused_then_overwritten(tmp_path, ray_session):
     out.mkdir()
     (out / "old.txt").write_text("x")
     pipeline = Pipeline([build_stage("exact_dedup")])
+    for overwrite in (False, True):  # a directory sluiceway did not write is never replaced
+        with pytest.raises(OutputExistsError, match="not written by sluiceway"):
+            pipeline.run(inputs, str(out), overwrite=overwrite, quiet=True)
+    assert (out / "old.txt").read_text() == "x"
+    out = tmp_path / "ours"
+    pipeline.run(inputs, str(out), quiet=True)
     with pytest.raises(OutputExistsError, match="--overwrite"):
         pipeline.run(inputs, str(out), quiet=True)
     pipeline.run(inputs, str(out), overwrite=True, quiet=True)
-    assert not (out / "old.txt").exists()
+    marker = json.loads((out / "_sluiceway.json").read_text())
+    assert marker["status"] == "complete" and not (out / "_lock").exists()
 
 
 def test_strict_stops_on_malformed(tmp_path, ray_session):
@@ -71,7 +78,7 @@ def test_cli_run_jsonl_output_and_errors(tmp_path, ray_session, capsys):
     assert sorted(r["text"] for r in kept) == ["Alpha  beta gamma", "alpha beta gamma", "delta epsilon",
                                                "zeta \ufffd bytes"]
     assert main(["run", str(config), "--input", _corpus(tmp_path), "--output", str(out)]) == 2
-    assert "exists" in capsys.readouterr().err
+    assert "--overwrite" in capsys.readouterr().err
     config.write_text("stages:\n  - exact_dedup: {lowercse: false}\n")
     assert main(["check", str(config)]) == 2
     assert "lowercse" in capsys.readouterr().err
