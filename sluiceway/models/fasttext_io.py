@@ -46,18 +46,37 @@ def normalize_label(label: str) -> str:
     return label[len(LABEL_PREFIX):] if label.startswith(LABEL_PREFIX) else label
 
 
-def load_model(path: str) -> Any:
-    """Load a supervised fastText model (``.bin`` or quantized ``.ftz``) with clear errors."""
+FASTTEXT_MAGIC = 793712314  # first int32 of every fastText .bin/.ftz (version 12 follows)
+
+
+def check_model_file(path: str) -> str:
+    """``path`` (a shipped name such as ``lid176`` resolved to its file) once it exists and starts like a fastText
+    model; cheap enough for config validation. Errors name the path, and the package when the file is shipped."""
+    from sluiceway.models.shipped import name_provider, resolve
+
     if not path:
         raise ValueError("no fastText model path given")
+    path = resolve(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"fastText model not found: {path}")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if len(head) < 4 or int.from_bytes(head, "little", signed=True) != FASTTEXT_MAGIC:
+        raise ValueError(name_provider(path, f"{path} is not a fastText model (bad header)"))
+    return path
+
+
+def load_model(path: str) -> Any:
+    """Load a supervised fastText model (``.bin`` or quantized ``.ftz``, or a shipped name) with clear errors."""
+    from sluiceway.models.shipped import name_provider
+
+    path = check_model_file(path)
     import fasttext
 
     try:
         model = fasttext.load_model(path)
-    except ValueError as exc:
-        raise ValueError(f"{path} is not a fastText model: {exc}") from exc
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise ValueError(name_provider(path, f"{path} is not a readable fastText model: {exc}")) from exc
     if not model.get_labels():
         raise ValueError(f"{path} is not a supervised fastText model (it has no labels)")
     return model

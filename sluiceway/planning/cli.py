@@ -50,7 +50,7 @@ def _pos_arg(text: str) -> float:
 
 def _model_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="HF config.json, a folder holding one, a YAML, or a preset name "
-                   "under configs/models (e.g. llama2-7b); or describe the model with the flags below")
+                   "(e.g. llama2-7b; `sluiceway plan presets` lists them); or describe the model with the flags below")
     g = p.add_argument_group("model (override or replace CONFIG)")
     g.add_argument("--hidden-size", type=_int_arg)
     g.add_argument("--num-layers", type=_int_arg)

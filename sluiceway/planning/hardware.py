@@ -4,8 +4,8 @@ Peak dense tensor-core FLOP/s are NVIDIA's datasheet figures without sparsity (A
 156 TF32; H100/H200 SXM: 989 BF16/FP16, 495 TF32). Memory is what ``nvidia-smi`` reports, in GiB. Link speeds
 are per GPU and per direction: NVLink 3 = 300 GB/s (A100), NVLink 4 = 450 GB/s (H100/H200); one InfiniBand NIC
 per GPU, HDR 200 Gb/s = 25 GB/s (DGX A100) or NDR 400 Gb/s = 50 GB/s (DGX H100/H200). Prices are illustrative
-on-demand USD per GPU-hour: pass your own with ``--price``. ``configs/hardware/*.yaml`` hold the same presets
-and override these built-in copies.
+on-demand USD per GPU-hour: pass your own with ``--price``. The package data ``presets/hardware/*.yaml`` hold the
+same presets and override these built-in copies.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PlanError
-from .model import configs_dir
+from .model import presets_dir
 from .units import GiB
 
 
@@ -87,7 +87,7 @@ def hardware_from_mapping(data: dict[str, Any], name: str) -> Hardware:
 
 
 def hardware_presets() -> list[str]:
-    folder = configs_dir() / "hardware"
+    folder = presets_dir("hardware")
     names = set(BUILTIN)
     if folder.is_dir():
         names.update(p.stem for p in folder.glob("*.yaml"))
@@ -95,11 +95,11 @@ def hardware_presets() -> list[str]:
 
 
 def load_hardware(ref: str) -> Hardware:
-    """A preset name (a100-40gb, a100-80gb, h100, h200, or a YAML under configs/hardware) or a YAML path."""
+    """A preset name (a100-40gb, a100-80gb, h100, h200, or a preset YAML in presets/hardware) or a YAML path."""
     path = Path(ref)
     key = ALIASES.get(ref.lower(), ref.lower())
     if not path.is_file():
-        path = configs_dir() / "hardware" / f"{key}.yaml"
+        path = presets_dir("hardware") / f"{key}.yaml"
     if path.is_file():
         import yaml
 

@@ -250,15 +250,19 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
-def configs_dir() -> Path:
-    """The repository's ``configs/`` folder (next to the ``sluiceway`` package), or ``./configs``."""
-    here = Path(__file__).resolve().parents[2] / "configs"
-    return here if here.is_dir() else Path.cwd() / "configs"
+def presets_dir(kind: str) -> Path:
+    """The preset folder ``kind`` (``models`` or ``hardware``), package data of ``sluiceway.planning``.
+
+    Found with :mod:`importlib.resources`, so presets work from any installed copy, not only a checkout.
+    """
+    from importlib.resources import files
+
+    return Path(str(files("sluiceway.planning") / "presets" / kind))
 
 
 def model_presets() -> list[str]:
-    """Names of the YAML model presets under ``configs/models``."""
-    folder = configs_dir() / "models"
+    """Names of the YAML model presets (``sluiceway/planning/presets/models``)."""
+    folder = presets_dir("models")
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
@@ -268,7 +272,7 @@ def load_model(ref: str | Path) -> ModelSpec:
     if path.is_dir():
         path = path / "config.json"
     if not path.exists():
-        preset = configs_dir() / "models" / f"{ref}.yaml"
+        preset = presets_dir("models") / f"{ref}.yaml"
         if preset.exists():
             path = preset
         else:

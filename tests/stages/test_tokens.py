@@ -35,9 +35,18 @@ def test_report_extra_and_tokens_section():
     assert tokens_section({"rows": {}, "stages": [{"name": "read"}]}) is None
 
 
-def test_validation():
+def test_validation(tmp_path):
     with pytest.raises(ConfigError, match="tokenizer train"):
-        build_stage("count_tokens", {})
+        build_stage("count_tokens", {"tokenizer": str(tmp_path / "missing.json")})
+    with pytest.raises(ConfigError, match="no tokenizer given"):
+        build_stage("count_tokens", {"tokenizer": ""})
+
+
+def test_default_is_the_shipped_smollm2_tokenizer():
+    stage = build_stage("count_tokens", {})
+    assert stage.tokenizer == "smollm2"
+    out = apply_stage(stage, table(["The capital of France is Paris.", "2024"]), Counter())
+    assert out.column("n_tokens").to_pylist() == [7, 4]
 
 
 def test_ray_pipeline_loads_each_model_once_per_actor(tmp_path, ray_session):
