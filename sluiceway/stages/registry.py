@@ -135,7 +135,13 @@ def _looks_numeric(text: str) -> bool:
 
 def check_model_paths(stage: Stage) -> None:
     """Every model path the stage declares (``Stage.model_paths``) must exist before anything runs."""
-    for param, path in stage.model_paths().items():
+    from sluiceway.models.shipped import ShippedModelMissing, resolve
+
+    for param, ref in stage.model_paths().items():
+        try:
+            path = resolve(ref)
+        except ShippedModelMissing as exc:
+            raise ConfigError(f"stage {stage.name!r}: {param}: {exc}") from None
         if path and not os.path.exists(path):
             where = "" if os.path.isabs(path) else f" (relative to the working directory {os.getcwd()})"
             raise ConfigError(f"stage {stage.name!r}: {param}: model not found: {path}{where}")
