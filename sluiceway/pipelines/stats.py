@@ -27,6 +27,16 @@ class StatsCollector:
         # keyed by path so a retried read task does not count its file twice
         self.files[path] = counters
 
+    def restore(self, snapshot: dict) -> None:
+        """Start from a checkpoint's snapshot: a resumed run skips the read and the stages before it."""
+        for name, values in snapshot.get("seconds", {}).items():
+            self.seconds[name] += values
+        for name, values in snapshot.get("rows", {}).items():
+            self.rows[name] += values
+        for name, values in snapshot.get("counters", {}).items():
+            self.counters[name].update(values)
+        self.files.update(snapshot.get("files", {}))
+
     def snapshot(self) -> dict:
         return {
             "seconds": dict(self.seconds),
