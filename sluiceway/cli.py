@@ -64,6 +64,19 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from sluiceway.pipelines.verify import verify_output
+
+    result = verify_output(args.output)
+    if result.ok:
+        print(f"{args.output}: {result.summary()}")
+        return 0
+    print(f"{args.output}: {result.summary()}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
 def _stages(args: argparse.Namespace) -> int:
     import dataclasses
 
@@ -101,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a YAML pipeline without running it")
     check.add_argument("config")
     check.set_defaults(func=_check)
+
+    verify = sub.add_parser("verify", help="re-check a finished output: every input row exactly once, by row key")
+    verify.add_argument("output", help="output directory of `sluiceway run` (with its report.json)")
+    verify.set_defaults(func=_verify)
 
     stages = sub.add_parser("stages", help="list the registered stages")
     stages.add_argument("-v", "--verbose", action="store_true", help="show parameters and defaults")

@@ -36,3 +36,30 @@ def run_on_texts(stage: BatchStage, texts: list[str], counters: Counter | None =
 def reasons(stage: BatchStage, texts: list[str]) -> list[str | None]:
     """The rejection reason per text (``None`` = kept)."""
     return run_on_texts(stage, texts).column("reason").to_pylist()
+
+
+def input_manifest(inputs: str | list[str], opts: object = None) -> dict[str, dict]:
+    """Per input file, ``{rows, digest}`` of its row keys, read here independently of any run."""
+    from sluiceway.io.keys import add_digests, digest, key_hashes
+    from sluiceway.io.read import ReadOptions, expand_inputs, read_file, source_names
+
+    files = expand_inputs(inputs)
+    names = source_names(files)
+    manifest = {}
+    for path in files:
+        rows, total = 0, 0
+        for table in read_file(path, opts or ReadOptions(), names[path]):
+            rows, total = rows + table.num_rows, add_digests(total, digest(key_hashes(table.column("source"))))
+        manifest[names[path]] = {"path": path, "rows": rows, "digest": f"{total:016x}"}
+    return manifest
+
+
+def assert_output_accounts(output_dir: str, inputs: str | list[str], opts: object = None) -> object:
+    """Assert, from the files actually written under ``output_dir``, that every row the reader makes of
+    ``inputs`` (read again here with ``opts``) is in kept/ or rejected/ exactly once, and that every
+    rejected row has a stage, a reason and a detail. Returns the :class:`~sluiceway.pipelines.verify.Verification`."""
+    from sluiceway.pipelines.verify import scan_output, verify_against
+
+    result = verify_against(input_manifest(inputs, opts), scan_output(output_dir))
+    assert result.ok, f"{output_dir} does not account for its input:\n  " + "\n  ".join(result.problems)
+    return result

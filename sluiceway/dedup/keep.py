@@ -13,12 +13,12 @@ import pyarrow.compute as pc
 
 KEEP_POLICIES = ("first", "longest", "score")
 REP_SCHEMA = pa.schema([("node", pa.int64()), ("comp", pa.int64()), ("rep_node", pa.int64()),
-                        ("rep_id", pa.string())])
+                        ("rep_id", pa.string()), ("rep_source", pa.string())])
 
 
 def choose_representatives(table: pa.Table, keep: str) -> pa.Table:
     """``table`` has ``node, comp, id, source, length[, score]`` (nodes may repeat); returns one row per
-    node: ``node, comp, rep_node, rep_id``."""
+    node: ``node, comp, rep_node, rep_id, rep_source`` (ids may repeat; the source names the row)."""
     if table.num_rows == 0:
         return REP_SCHEMA.empty_table()
     nodes = table.column("node").to_numpy()
@@ -40,5 +40,6 @@ def choose_representatives(table: pa.Table, keep: str) -> pa.Table:
     lead = np.flatnonzero(first_row)[np.cumsum(first_row) - 1]
     node = ordered.column("node").to_numpy()
     rep_id = ordered.column("id").take(pa.array(lead))
-    return pa.table({"node": node, "comp": comp, "rep_node": node[lead], "rep_id": rep_id.cast(pa.string())},
-                    schema=REP_SCHEMA)
+    rep_source = ordered.column("source").take(pa.array(lead))
+    return pa.table({"node": node, "comp": comp, "rep_node": node[lead], "rep_id": rep_id.cast(pa.string()),
+                     "rep_source": rep_source.cast(pa.string())}, schema=REP_SCHEMA)

@@ -14,6 +14,7 @@ from sluiceway.dedup.tables import (
     NODE,
     REP_ID,
     REP_NODE,
+    REP_SOURCE,
     DedupPlan,
     add_node_keys,
     band_rows,
@@ -37,7 +38,7 @@ def verify_edges(u: np.ndarray, v: np.ndarray, sigs: pa.Table, threshold: float)
 
 
 def find_components(table: pa.Table, plan: DedupPlan) -> tuple[pa.Table, pa.Table, dict]:
-    """(keyed table, representatives ``node, comp, rep_node, rep_id``, counts)."""
+    """(keyed table, representatives ``node, comp, rep_node, rep_id, rep_source``, counts)."""
     keyed = add_node_keys(table, plan.score_column if plan.keep == "score" else None)
     sigs = signature_rows(keyed, plan)
     edges = bucket_edge_table(band_rows(sigs, plan.bands, plan.rows))
@@ -59,6 +60,6 @@ def find_components(table: pa.Table, plan: DedupPlan) -> tuple[pa.Table, pa.Tabl
 def dedup_local(table: pa.Table, plan: DedupPlan, stage_name: str = "minhash_dedup") -> tuple[pa.Table, dict]:
     """Mark near duplicates in ``table`` exactly as the stage would; returns (table, counts)."""
     keyed, reps, counts = find_components(table, plan)
-    right = reps.rename_columns(["node", COMP, REP_NODE, REP_ID])
+    right = reps.rename_columns(["node", COMP, REP_NODE, REP_ID, REP_SOURCE])
     joined = keyed.join(right, NODE, right_keys="node", join_type="left outer")
     return mark(joined, stage_name), counts

@@ -20,7 +20,7 @@ from sluiceway.dedup.minhash import MinHasher
 
 REASON, STAGE, DETAIL = "reason", "stage", "detail"
 NODE, FP = "_mh_node", "_mh_fp"
-COMP, REP_NODE, REP_ID = "_mh_comp", "_mh_rep_node", "_mh_rep_id"
+COMP, REP_NODE, REP_ID, REP_SOURCE = "_mh_comp", "_mh_rep_node", "_mh_rep_id", "_mh_rep_source"
 COMPONENT_COL, DUP_COL = "minhash_component", "duplicate_of"
 NEAR_DUPLICATE = "near_duplicate"
 
@@ -153,8 +153,10 @@ def mark(table: pa.Table, stage_name: str) -> pa.Table:
     dup = pc.and_(pc.and_(pc.is_valid(comp), alive),
                   pc.fill_null(pc.not_equal(table.column(NODE), table.column(REP_NODE)), False))
     rep_id = table.column(REP_ID).cast(pa.string())
-    detail = pc.binary_join_element_wise("near duplicate of ", rep_id, " (component ",
-                                         pc.cast(comp, pa.string()), ")", "")
+    rep_source = (table.column(REP_SOURCE).cast(pa.string()) if REP_SOURCE in table.column_names
+                  else pa.nulls(table.num_rows, pa.string()))
+    detail = pc.binary_join_element_wise("near duplicate of ", rep_id, " (", pc.fill_null(rep_source, "?"),
+                                         ", component ", pc.cast(comp, pa.string()), ")", "")
     updates = {STAGE: pa.scalar(stage_name, pa.string()), REASON: pa.scalar(NEAR_DUPLICATE, pa.string()),
                DETAIL: detail}
     for name, value in updates.items():
@@ -166,7 +168,8 @@ def mark(table: pa.Table, stage_name: str) -> pa.Table:
     table = _set(table, DUP_COL, pc.if_else(dup, rep_id, old_dup))
     table = _set(table, COMPONENT_COL, pc.if_else(pc.and_(alive, pc.is_valid(comp)), comp,
                                                   pa.scalar(None, pa.int64())))
-    return table.drop_columns([c for c in (NODE, FP, COMP, REP_NODE, REP_ID) if c in table.column_names])
+    return table.drop_columns([c for c in (NODE, FP, COMP, REP_NODE, REP_ID, REP_SOURCE)
+                               if c in table.column_names])
 
 
 def _set(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:

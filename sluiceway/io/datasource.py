@@ -20,18 +20,23 @@ import pyarrow as pa
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
+from sluiceway.io.keys import add_digests, digest, key_hashes
 from sluiceway.io.read import ReadOptions, read_file
 
 
 def _read(path: str, opts: ReadOptions, source: str, stats: Any) -> Iterator[pa.Table]:
     counters: Counter = Counter()
     start = time.perf_counter()
-    yield from read_file(path, opts, source, counters)
+    rows, total = 0, 0
+    for table in read_file(path, opts, source, counters):
+        rows, total = rows + table.num_rows, add_digests(total, digest(key_hashes(table.column("source"))))
+        yield table
     if stats is not None:
         import ray
 
         stats.add.remote("read", time.perf_counter() - start, counters["rows"], None)
-        ray.get(stats.file_done.remote(path, dict(counters)))  # exact input count: wait for it
+        # exact input count and key digest (see sluiceway.io.keys): wait for it
+        ray.get(stats.file_done.remote(path, dict(counters), {"rows": rows, "digest": f"{total:016x}"}))
 
 
 class InputFiles(Datasource):

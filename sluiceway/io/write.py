@@ -1,7 +1,9 @@
 """Write one batch of the final dataset: kept rows and rejected rows to their own shards.
 
-Shard names are a hash of the row ids, so a retried Ray task rewrites the same file instead of
-adding a second copy. Each call returns a small summary table that the driver adds up.
+Shard names are a hash of the batch's row keys (the ``source`` column, unique per physical input
+record), so a retried Ray task rewrites the same file instead of adding a second copy, and two batches
+never share a name unless they hold the same records. Each call returns a small summary of the rows it
+committed, which the driver adds up and checks against a scan of the written files.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import pyarrow.parquet as pq
 from sluiceway.stages.base import DETAIL, REASON, STAGE
 
 FORMATS = ("parquet", "jsonl", "jsonl.gz")
+KEY = "source"  # the row key the reader writes
 SUMMARY_SCHEMA = pa.schema([("stage", pa.string()), ("reason", pa.string()), ("rows", pa.int64())])
 
 
 def _shard_name(table: pa.Table) -> str:
+    """A name from the batch's row keys, in order (the same batch, retried, gets the same name)."""
     digest = hashlib.sha1()
-    for chunk in table.column("id").chunks:
+    for chunk in table.column(KEY).chunks:
         for value in chunk.to_pylist():
             digest.update(str(value).encode("utf-8", "surrogatepass") + b"\0")
     return f"part-{digest.hexdigest()[:20]}"
@@ -55,6 +59,8 @@ def write_batch(table: pa.Table, output_dir: str, fmt: str = "parquet") -> pa.Ta
     """Split ``table`` into kept and rejected shards; return (stage, reason, rows) counts."""
     if table.num_rows == 0:
         return SUMMARY_SCHEMA.empty_table()
+    if KEY not in table.column_names:
+        raise ValueError(f"cannot write a batch without the row key column {KEY!r}")
     name = _shard_name(table)
     rejected_mask = pc.is_valid(table.column(REASON))
     kept = table.filter(pc.invert(rejected_mask)).drop_columns([STAGE, REASON, DETAIL])

@@ -13,6 +13,7 @@ from sluiceway.pipelines.config import PipelineConfig, load_config
 from sluiceway.pipelines.outdir import CHECKPOINTS, OutputExistsError, prepare_output
 from sluiceway.pipelines.resume import StageCheckpoints
 from sluiceway.pipelines.report import AccountingError, build_report, format_summary
+from sluiceway.pipelines.verify import duplicate_ids_in_inputs, manifest_of, scan_output, verify_against
 from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
 from sluiceway.stages.registry import ConfigError, check_model_paths
 
@@ -127,6 +128,8 @@ class Pipeline:
             self.read_options.strict = strict
         self.check()
         files = expand_inputs(input)
+        if self.read_options.strict:
+            refuse_duplicate_ids(files, self.read_options)
         if ray_address:
             check_address(ray_address)
         out = prepare_output(output, overwrite, resume, stages=self.stages, read_options=self.read_options,
@@ -170,18 +173,29 @@ class Pipeline:
                 raise InputError(str(cause).splitlines()[-1]) from None
             raise
         snapshot = ray.get(stats.snapshot.remote())
+        verification = verify_against(manifest_of(snapshot.get("manifest", {}), source_names(files)),
+                                      scan_output(output))
         report = build_report(self.stages, summary, snapshot, time.perf_counter() - start, dataset_seconds,
-                              ctx.extra)
+                              ctx.extra, verification)
         report.update({"input": files, "output": os.path.abspath(output), "format": self.output_format})
         with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=2, ensure_ascii=False)
         if not quiet:
             print(format_summary(report))
-        if not report["rows"]["accounted"]:
-            r = report["rows"]
-            raise AccountingError(f"rows lost or duplicated: input {r['input']} != kept {r['kept']} + "
-                                  f"rejected {r['rejected']} (see {output}/report.json)")
+        if not verification.ok:
+            shown = "\n  ".join(verification.problems[:20])
+            more = f"\n  ... {len(verification.problems) - 20} more" if len(verification.problems) > 20 else ""
+            raise AccountingError(f"rows lost or duplicated in {output} (see its report.json):\n  {shown}{more}")
         return report
+
+
+def refuse_duplicate_ids(files: list[str], opts: ReadOptions) -> None:
+    """``--strict``: an id-only pass over the inputs, before any output is written."""
+    ids, rows, examples = duplicate_ids_in_inputs(files, opts, source_names(files))
+    if ids:
+        raise InputError(f"--strict: {ids} ids are shared by {rows} rows, e.g. {'; '.join(examples[:3])}; "
+                         f"make ids unique (or name another --id-field), or rerun without --strict: rows are keyed "
+                         f"by file and line, so repeated ids lose nothing")
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

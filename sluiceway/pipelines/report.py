@@ -1,15 +1,20 @@
-"""Build report.json from the writer's exact counts and the workers' timings; print a summary."""
+"""Build report.json from what is on disk (the verified scan of the written shards), the writer's
+counts (cross-checked against it) and the workers' timings; print a summary."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sluiceway.io.keys import HASH_NAME
 from sluiceway.stages.base import DatasetStage, ModelStage, Stage
+
+if TYPE_CHECKING:
+    from sluiceway.pipelines.verify import Verification
 
 
 class AccountingError(RuntimeError):
-    """Input rows do not equal kept + rejected rows."""
+    """The written files do not hold every input row exactly once."""
 
 
 def _kind(stage: Stage) -> str:
@@ -19,8 +24,10 @@ def _kind(stage: Stage) -> str:
 
 
 def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_seconds: float,
-                 dataset_seconds: dict[str, float], extra: dict[str, Any]) -> dict:
-    """``summary`` rows are the writer's (stage, reason, rows); ``snapshot`` is the stats actor's."""
+                 dataset_seconds: dict[str, float], extra: dict[str, Any],
+                 verification: Verification | None = None) -> dict:
+    """``summary`` rows are the writer's (stage, reason, rows); ``snapshot`` is the stats actor's;
+    ``verification`` is the scan of the written files: when given, every row figure comes from it."""
     removed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sums: dict[str, int | float] = defaultdict(int)
     kept = 0
@@ -32,6 +39,15 @@ def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_
         else:
             removed[row["stage"]][row["reason"]] += row["rows"]
     rejected = sum(sum(r.values()) for r in removed.values())
+    written = {"kept": kept, "rejected": rejected}
+    if verification is not None:
+        scan = verification.scan
+        if (kept, rejected) != (scan.kept, scan.rejected):
+            verification.problems.append(f"the writer committed kept {kept} + rejected {rejected}, the files hold "
+                                         f"kept {scan.kept} + rejected {scan.rejected}")
+            verification.ok = False
+        kept, rejected = scan.kept, scan.rejected
+        removed = defaultdict(lambda: defaultdict(int), {k: defaultdict(int, v) for k, v in scan.removed.items()})
     files = snapshot.get("files", {})
     input_rows = sum(c.get("rows", 0) for c in files.values())
     read_problems: dict[str, int] = defaultdict(int)
@@ -58,9 +74,15 @@ def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_
         stage_reports.append(entry)
         extra = {**extra, **stage.report_extra(entry)}
         rows_in = entry["rows_out"]
-    report = {"rows": {"input": input_rows, "kept": kept, "rejected": rejected,
-                       "accounted": input_rows == kept + rejected},
+    accounted = input_rows == kept + rejected if verification is None else verification.ok
+    report = {"rows": {"input": input_rows, "kept": kept, "rejected": rejected, "accounted": accounted},
               "wall_seconds": round(wall_seconds, 3), "stages": stage_reports}
+    if verification is not None:
+        scan = verification.scan
+        report["accounting"] = {"verified_from": "written files", "hash": HASH_NAME,
+                                "manifest": verification.manifest, "written": written,
+                                "shards": scan.shards, "problems": verification.problems}
+        report["duplicate_ids"] = dict(scan.duplicate_ids)
     report.update(extra)
     return report
 
@@ -73,6 +95,13 @@ def format_summary(report: dict) -> str:
         rate = f"{s['docs_per_s']:.0f}" if s.get("docs_per_s") else "-"
         lines.append(f"{s['name']:<22}{s['rows_in']:>10}{s['rows_out']:>10}{gone:>10}{s['seconds']:>10.2f}{rate:>11}  {reasons}")
     r = report["rows"]
+    how = " (verified from the written files)" if "accounting" in report else ""
     lines.append(f"input {r['input']} = kept {r['kept']} + rejected {r['rejected']}: "
-                 f"{'OK' if r['accounted'] else 'MISMATCH'}; wall {report['wall_seconds']:.1f} s")
+                 f"{'OK' if r['accounted'] else 'MISMATCH'}{how}; wall {report['wall_seconds']:.1f} s")
+    dup = report.get("duplicate_ids", {})
+    if dup.get("ids"):
+        lines.append(f"duplicate ids: {dup['ids']} ids are shared by {dup['rows']} rows (rows are keyed by source, "
+                     "so none is lost; --strict refuses them)")
+    for problem in report.get("accounting", {}).get("problems", [])[:20]:
+        lines.append(f"  problem: {problem}")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ class StatsCollector:
         self.rows: dict[str, int] = defaultdict(int)
         self.counters: dict[str, Counter] = defaultdict(Counter)
         self.files: dict[str, dict] = {}
+        self.manifest: dict[str, dict] = {}
 
     def add(self, stage: str, seconds: float, rows: int, counters: dict | None = None) -> None:
         self.seconds[stage] += seconds
@@ -23,9 +24,11 @@ class StatsCollector:
         if counters:
             self.counters[stage].update(counters)
 
-    def file_done(self, path: str, counters: dict) -> None:
+    def file_done(self, path: str, counters: dict, manifest: dict | None = None) -> None:
         # keyed by path so a retried read task does not count its file twice
         self.files[path] = counters
+        if manifest is not None:  # rows and key digest the output must reproduce
+            self.manifest[path] = manifest
 
     def restore(self, snapshot: dict) -> None:
         """Start from a checkpoint's snapshot: a resumed run skips the read and the stages before it."""
@@ -43,4 +46,5 @@ class StatsCollector:
             "rows": dict(self.rows),
             "counters": {k: dict(v) for k, v in self.counters.items()},
             "files": dict(self.files),
+            "manifest": dict(self.manifest),
         }

@@ -52,6 +52,12 @@ def assign_batch(table: pa.Table, model: Any, column: str) -> pa.Table:
     return conform(table, WRITES)
 
 
+def _no_clusters(table: pa.Table) -> pa.Table:
+    from sluiceway.diversity.raydata import conform
+
+    return conform(table, WRITES)
+
+
 @register
 @dataclasses.dataclass
 class Cluster(DatasetStage):
@@ -93,13 +99,13 @@ class Cluster(DatasetStage):
         return ("id", self.column)
 
     def fit(self, ds: Any) -> Any:
-        """Fit on a seeded sample of the alive rows of a materialized ``ds``."""
+        """Fit on a seeded sample of the alive rows of a materialized ``ds``; ``None`` when none has a vector."""
         from sluiceway.diversity.kmeans import default_k, fit_kmeans
         from sluiceway.diversity.raydata import sample_alive_vectors
 
         X, n = sample_alive_vectors(ds, self.column, self.sample_size, self.seed)
         if n == 0:
-            raise ValueError(f"stage {self.name!r}: no alive rows with a {self.column!r} vector to fit k-means on")
+            return None
         model = fit_kmeans(X, self.k or default_k(n), seed=self.seed, pca_variance=self.pca_variance,
                            algorithm=self.algorithm, max_iter=self.max_iter, n_init=self.n_init)
         model.info.update(n_input=n, k_rule="given" if self.k else "int(sqrt(n/2))")
@@ -116,6 +122,9 @@ class Cluster(DatasetStage):
             ds = ds.materialize()
         if not self.centroids:
             model = self.fit(ds)
+            if model is None:  # every row rejected earlier (or without a vector): nothing to cluster, pass through
+                ctx.extra.setdefault("diversity", {})[self.name] = {"k": 0, "note": "no alive rows with a vector"}
+                return ds.map_batches(_no_clusters, batch_format="pyarrow")
         saved = model.save(inside(ctx.output_dir, self.name))
         if self.metrics:  # assigns on the fly: the output below stays lazy (assignment is cheap)
             stats = diversity_stats(ds, self.column, model=model, k=model.k)

@@ -1,8 +1,10 @@
 """Exact deduplication of normalized text, distributed on Ray Data.
 
 Each alive row gets a 128-bit hash of its normalized text. A groupby on the hash (a Ray shuffle)
-finds, per duplicated hash, the representative with the smallest ``(id, source)`` key; a hash join
-sends that key back to every row. No step holds all hashes in one process.
+finds, per duplicated hash, the representative with the smallest ``(id, source)`` key (``source`` is
+unique per input record, so repeated ids are fine); a hash join sends that key back to every row. No
+step holds all hashes in one process. ``duplicate_of`` is the representative's id; the rejection's
+``detail`` also names its source, which stays unambiguous when ids repeat.
 """
 
 from __future__ import annotations
@@ -42,27 +44,39 @@ def _add_keys(table: pa.Table, lowercase: bool, strip_punctuation: bool) -> pa.T
 
 
 def _mark(table: pa.Table, stage_name: str) -> pa.Table:
+    """Reject rows whose hash group's representative is another row. Tolerates blocks without the join's
+    columns (no duplicates anywhere, or an empty block): they have no duplicates."""
+    n = table.num_rows
+    if _REP not in table.column_names or _KEY not in table.column_names:
+        table = table.append_column(_REP, pa.nulls(n, pa.string())) if _REP not in table.column_names else table
+        key = table.column(_KEY) if _KEY in table.column_names else pa.nulls(n, pa.string())
+    else:
+        key = table.column(_KEY)
     rep = table.column(_REP)
-    dup = pc.fill_null(pc.and_(pc.is_valid(rep), pc.not_equal(rep, table.column(_KEY))), False)
-    rep_id = _rep_ids(rep, dup)
+    dup = pc.fill_null(pc.and_(pc.is_valid(rep), pc.not_equal(rep, key)), False)
+    rep_id, rep_source = _rep_parts(rep, dup)
     table = table.append_column("duplicate_of", rep_id)
-    for column, value in ((STAGE, stage_name), (REASON, "exact_duplicate")):
-        table = table.set_column(table.schema.get_field_index(column), column,
-                                 pc.if_else(dup, pa.scalar(value, pa.string()), table.column(column)))
-    detail = pc.if_else(dup, pc.binary_join_element_wise("duplicate of ", rep_id, ""), table.column(DETAIL))
-    table = table.set_column(table.schema.get_field_index(DETAIL), DETAIL, detail)
-    return table.drop_columns([_HASH, _KEY, _REP, _COUNT])
+    if n and table.schema.get_field_index(REASON) >= 0:
+        for column, value in ((STAGE, stage_name), (REASON, "exact_duplicate")):
+            table = table.set_column(table.schema.get_field_index(column), column,
+                                     pc.if_else(dup, pa.scalar(value, pa.string()), table.column(column)))
+        detail = pc.if_else(dup, pc.binary_join_element_wise("duplicate of ", rep_id, " (", rep_source, ")", ""),
+                            table.column(DETAIL))
+        table = table.set_column(table.schema.get_field_index(DETAIL), DETAIL, detail)
+    return table.drop_columns([c for c in (_HASH, _KEY, _REP, _COUNT) if c in table.column_names])
 
 
-def _rep_ids(rep: Any, dup: Any) -> pa.Array:
-    reps, dups = rep.to_pylist(), dup.to_pylist()
-    return pa.array([r.split("\x00", 1)[0] if d else None for r, d in zip(reps, dups, strict=True)], pa.string())
+def _rep_parts(rep: Any, dup: Any) -> tuple[pa.Array, pa.Array]:
+    """The representative's id (the ``duplicate_of`` column) and its source (unambiguous when ids repeat)."""
+    parts = [r.split("\x00", 1) if d else (None, None) for r, d in zip(rep.to_pylist(), dup.to_pylist(), strict=True)]
+    return (pa.array([p[0] for p in parts], pa.string()),
+            pa.array([p[1] if len(p) > 1 else None for p in parts], pa.string()))
 
 
 @register
 @dataclasses.dataclass
 class ExactDedup(DatasetStage):
-    """Keep one row per normalized text (smallest id); reject the rest as ``exact_duplicate``."""
+    """Keep one row per normalized text (smallest (id, source)); reject the rest as ``exact_duplicate``."""
 
     name: ClassVar[str] = "exact_dedup"
     reads: ClassVar[tuple[str, ...]] = ("id", "text")
@@ -79,7 +93,9 @@ class ExactDedup(DatasetStage):
         reps = (keyed.map_batches(_alive_only, batch_format="pyarrow")
                 .groupby(_HASH, num_partitions=ctx.num_partitions)
                 .aggregate(Count(alias_name=_COUNT), Min(_KEY, alias_name=_REP))
-                .map_batches(_dupes_only, batch_format="pyarrow"))
+                .map_batches(_dupes_only, batch_format="pyarrow")).materialize()
+        if reps.count() == 0:  # no duplicates: a join with nothing would lose the right side's columns
+            return keyed.map_batches(_mark, batch_format="pyarrow", fn_args=(self.name,))
         joined = keyed.join(reps, join_type="left_outer", num_partitions=ctx.num_partitions, on=(_HASH,))
         return joined.map_batches(_mark, batch_format="pyarrow", fn_args=(self.name,))
 

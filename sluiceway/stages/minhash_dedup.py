@@ -45,6 +45,7 @@ from sluiceway.dedup.tables import (
     NODE,
     REP_ID,
     REP_NODE,
+    REP_SOURCE,
     DedupPlan,
     add_node_keys,
     band_rows,
@@ -60,7 +61,7 @@ from sluiceway.stages.registry import register
 
 log = logging.getLogger("sluiceway.minhash")
 CHECKPOINT_DIR = os.path.join("_checkpoints", "minhash")
-VERSION = 1  # bump when a step's output format or meaning changes
+VERSION = 2  # bump when a step's output format or meaning changes
 FINAL_BLOCK_BYTES = 256 << 20  # target size of a block in the final shuffle join (whole rows)
 
 
@@ -150,7 +151,8 @@ EDGE_SU = pa.schema([("u", pa.int64()), ("v", pa.int64()), ("su", pa.large_list(
 ATTRS = pa.schema([("node", pa.int64()), ("id", pa.string()), ("source", pa.string()), ("length", pa.int64()),
                    ("score", pa.float64())])
 MEMBERS = pa.schema([("node", pa.int64()), ("comp", pa.int64())])
-REPS = pa.schema([(NODE, pa.int64()), (COMP, pa.int64()), (REP_NODE, pa.int64()), (REP_ID, pa.string())])
+REPS = pa.schema([(NODE, pa.int64()), (COMP, pa.int64()), (REP_NODE, pa.int64()), (REP_ID, pa.string()),
+                  (REP_SOURCE, pa.string())])
 
 
 def _attach_u(edges: pa.Table, sets: pa.Table) -> pa.Table:
@@ -174,8 +176,8 @@ def _attach_attrs(members: pa.Table, attrs: pa.Table) -> pa.Table:
 
 
 def _mark_joined(rows: pa.Table, reps: pa.Table, stage_name: str) -> pa.Table:
-    for name, values in zip((COMP, REP_NODE, REP_ID), lookup(rows, reps, NODE, NODE, [COMP, REP_NODE, REP_ID]),
-                            strict=True):
+    names = (COMP, REP_NODE, REP_ID, REP_SOURCE)
+    for name, values in zip(names, lookup(rows, reps, NODE, NODE, list(names)), strict=True):
         rows = rows.append_column(name, values)
     return mark(rows, stage_name)
 
@@ -370,5 +372,5 @@ class _Run:
 def _mark_none(table: pa.Table, stage_name: str) -> pa.Table:
     n = table.num_rows
     table = (table.append_column(COMP, pa.nulls(n, pa.int64())).append_column(REP_NODE, pa.nulls(n, pa.int64()))
-             .append_column(REP_ID, pa.nulls(n, pa.string())))
+             .append_column(REP_ID, pa.nulls(n, pa.string())).append_column(REP_SOURCE, pa.nulls(n, pa.string())))
     return mark(table, stage_name)

@@ -97,12 +97,21 @@ class FastTextQuality(HoldsModel, ModelStage):
                     for s in scores]
         from sluiceway.models.selection import pareto_keep
 
-        keep = pareto_keep(scores, batch.column("id").to_pylist(), self.alpha, self.seed)
+        keep = pareto_keep(scores, row_keys(batch), self.alpha, self.seed)
         return [None if k else ("low_quality", f"pareto(alpha={self.alpha:g}) sample; {SCORE} {s:.4f}")
                 for k, s in zip(keep, scores, strict=True)]
 
 
 _KS, _KH = "_tf_skey", "_tf_hash"
+
+
+def row_keys(table: pa.Table) -> list[str]:
+    """Per row, the seed of its random draw and tie-break: ``id`` and ``source`` (unique per input record,
+    so rows sharing an id draw independently); ``id`` alone for tables without a source."""
+    ids = table.column("id").to_pylist()
+    if "source" not in table.column_names:
+        return ids
+    return [f"{i}\x00{s or ''}" for i, s in zip(ids, table.column("source").to_pylist(), strict=True)]
 
 
 def _alive_keys(table: pa.Table, column: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,7 +120,7 @@ def _alive_keys(table: pa.Table, column: str, seed: int) -> tuple[np.ndarray, np
     alive = pc.is_null(table.column(REASON)).to_numpy(zero_copy_only=False)
     sub = table.filter(pa.array(alive))
     scores = pc.cast(sub.column(column), pa.float64()).to_numpy(zero_copy_only=False)
-    return alive, score_key(scores), stable_hash(sub.column("id").to_pylist(), seed)
+    return alive, score_key(scores), stable_hash(row_keys(sub), seed)
 
 
 def _keys_fn(table: pa.Table, column: str, seed: int) -> pa.Table:
@@ -161,7 +170,7 @@ def key_to_score(key: int) -> float:
 @register
 @dataclasses.dataclass
 class KeepTopFraction(DatasetStage):
-    """Keep exactly the top ``fraction`` of alive rows by a score column (ties broken by id hash)."""
+    """Keep exactly the top ``fraction`` of alive rows by a score column (ties broken by row-key hash)."""
 
     name: ClassVar[str] = "keep_top_fraction"
 

@@ -57,24 +57,28 @@ def dedup_group(table: pa.Table, column: str, eps: float, score: str | None, asc
     rows = np.flatnonzero(valid)
     sim = np.full(table.num_rows, np.nan, np.float32)
     twin = np.full(table.num_rows, None, dtype=object)
+    twin_source = np.full(table.num_rows, None, dtype=object)
     if len(rows) > 1:
         sub = table.take(pa.array(rows))
         order = np.lexsort((np.array(row_keys(sub), dtype=str), -sort_values(sub, score, ascending, seed)))
         X = l2_normalize(to_matrix(sub.column(column)))[order]
         best, arg = max_similarity_to_earlier(X)
         ids = np.array(sub.column("id").to_pylist(), dtype=object)[order]
+        sources = np.array(sub.column("source").to_pylist() if "source" in sub.column_names
+                           else [None] * sub.num_rows, dtype=object)[order]
         target = rows[order]
         sim[target] = np.where(arg >= 0, best, np.nan)
         dup = (arg >= 0) & (best > 1.0 - eps)
         twin[target[dup]] = ids[arg[dup]]
+        twin_source[target[dup]] = sources[arg[dup]]
     dup_mask = np.array([t is not None for t in twin])
     table = _put(table, SIMILARITY, pa.array(sim, pa.float32(), mask=np.isnan(sim)))
     table = _put(table, TWIN, pa.array(twin, pa.string()))
     if not dup_mask.any():
         return table
     cluster = table.column(cluster_column)[0].as_py()
-    detail = pa.array([f"cosine {s:.4f} > {1 - eps:.4f} to {t} (cluster {cluster})" if t is not None else None
-                       for s, t in zip(sim, twin, strict=True)], pa.string())
+    detail = pa.array([f"cosine {s:.4f} > {1 - eps:.4f} to {t} ({src}, cluster {cluster})" if t is not None
+                       else None for s, t, src in zip(sim, twin, twin_source, strict=True)], pa.string())
     drop = pa.array(dup_mask)
     for name, value in ((STAGE, pa.scalar(stage_name, pa.string())),
                         (REASON, pa.scalar("semantic_duplicate", pa.string())), (DETAIL, detail)):

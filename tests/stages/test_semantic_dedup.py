@@ -35,7 +35,7 @@ def test_keeps_the_higher_score_and_records_the_twin():
                       "semantic_dedup")
     rows = {r["id"]: r for r in out.to_pylist()}
     assert rows["r0"]["reason"] == "semantic_duplicate" and rows["r0"]["semantic_duplicate_of"] == "r1"
-    assert rows["r0"]["stage"] == "semantic_dedup" and "to r1 (cluster 7)" in rows["r0"]["detail"]
+    assert rows["r0"]["stage"] == "semantic_dedup" and "to r1 (s, cluster 7)" in rows["r0"]["detail"]
     assert rows["r0"]["semantic_similarity"] == pytest.approx(0.9992, abs=1e-3)
     assert all(rows[r]["reason"] is None for r in ("r1", "r2", "r3"))
     assert rows["r1"]["semantic_similarity"] is None  # the best row has nothing above it
