@@ -11,8 +11,8 @@ from sluiceway.io.read import InputError, ReadOptions, expand_inputs, peek_colum
 from sluiceway.io.write import FORMATS, write_batch
 from sluiceway.pipelines.config import PipelineConfig, load_config
 from sluiceway.pipelines.outdir import CHECKPOINTS, OutputExistsError, prepare_output
-from sluiceway.pipelines.resume import StageCheckpoints
 from sluiceway.pipelines.report import AccountingError, build_report, format_summary
+from sluiceway.pipelines.resume import StageCheckpoints
 from sluiceway.pipelines.verify import duplicate_ids_in_inputs, manifest_of, scan_output, verify_against
 from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
 from sluiceway.stages.registry import ConfigError, check_model_paths

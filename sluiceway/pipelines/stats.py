@@ -39,6 +39,7 @@ class StatsCollector:
         for name, values in snapshot.get("counters", {}).items():
             self.counters[name].update(values)
         self.files.update(snapshot.get("files", {}))
+        self.manifest.update(snapshot.get("manifest", {}))
 
     def snapshot(self) -> dict:
         return {
