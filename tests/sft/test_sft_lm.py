@@ -19,7 +19,7 @@ PREFIX = "Instruction:\nName a fruit.\nResponse:\nAn apple.\n\n"
 def lm(request, tmp_path_factory):
     path = tmp_path_factory.mktemp(request.param)
     build_tiny_lm(str(path), TEXTS, arch=request.param, vocab_size=300, seed=1)
-    return HFCausalLM(str(path), batch_size=3, device="cpu")
+    return HFCausalLM(str(path), batch_size=3, device="cpu", quantize="none")
 
 
 def _manual(lm, prefix, context, continuation, bos=True):
@@ -65,7 +65,7 @@ def test_token_budget_splits_batches(lm):
 
 def test_shared_prefix_attention_matches_the_expanded_cache(lm):
     assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed
-    expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", shared_prefix=False)
+    expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", quantize="none", shared_prefix=False)
     assert not expanded.shared_prefix
     for (a, n), (b, m) in zip(lm.score_with_prefix(PREFIX, PAIRS), expanded.score_with_prefix(PREFIX, PAIRS),
                               strict=True):
