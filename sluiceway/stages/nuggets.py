@@ -70,9 +70,6 @@ class NuggetsScore(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.sft import frame
-        from sluiceway.sft.lm import preflight
-
-        preflight(self.lm_config())  # a missing/corrupt/unsupported model or too short a context: fail now
         table = self.select(frame.collect(ds), ctx.extra, scorer=_ray_scorer(self))
         return frame.to_dataset(table, ctx.num_partitions)
 
@@ -95,10 +92,12 @@ class NuggetsScore(DatasetStage):
     def select(self, table: pa.Table, extra: dict | None = None, scorer: Any = None) -> pa.Table:
         """The whole stage on one Arrow table; ``scorer(candidates, anchors, anchor_of)`` defaults to in-process."""
         from sluiceway.sft import frame
+        from sluiceway.sft.lm import preflight
         from sluiceway.sft.nuggets import select_mask
         from sluiceway.sft.report import selection_report
         from sluiceway.sft.tiny_lm import STAND_IN_NOTE, is_stand_in
 
+        preflight(self.lm_config())  # a missing/corrupt/unsupported model or too short a context: fail now
         alive = frame.alive_mask(table)
         ex = frame.examples(table, alive)
         n = len(ex)
