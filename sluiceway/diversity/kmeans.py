@@ -51,6 +51,14 @@ class KMeansModel:
             return X
         return ((X - self.pca_mean) @ self.pca_components.T).astype(np.float32, copy=False)
 
+    def _transform64(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`transform` in float64: float32 matrix products round differently with the batch's shape,
+        float64 ones only far below float32's precision."""
+        X = np.asarray(X, np.float64)
+        if self.pca_components is None:
+            return X
+        return (X - self.pca_mean) @ self.pca_components.T.astype(np.float64)
+
     def assign(self, X: np.ndarray, chunk_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Nearest centroid per row: ``(labels int32, Euclidean distances float32)`` in the fitted space."""
         Z = self.transform(X)
@@ -64,8 +72,10 @@ class KMeansModel:
             d2 = c_sq[None, :] - 2.0 * (z @ c.T)
             best = np.argmin(d2, axis=1)
             labels[start:start + step] = best
-            z_sq = np.einsum("ij,ij->i", z, z)
-            dists[start:start + step] = np.sqrt(np.maximum(d2[np.arange(len(z)), best] + z_sq, 0.0))
+            # the distance itself row by row: the matrix form above rounds differently with the batch's shape,
+            # and a rerun (or --resume) must write the same bytes whatever the block boundaries
+            exact = self._transform64(X[start:start + step]) - self.centroids[best].astype(np.float64)
+            dists[start:start + step] = np.sqrt(np.einsum("ij,ij->i", exact, exact))
         return labels, dists
 
     def centroids_input_space(self) -> np.ndarray:

@@ -79,3 +79,15 @@ def test_k_default_and_cap_and_errors():
         fit_kmeans(X, 2).assign(np.zeros((1, 5)))
     with pytest.raises(FileNotFoundError):
         KMeansModel.load("/nonexistent/km")
+
+
+def test_assignment_does_not_depend_on_how_rows_are_batched():
+    """A rerun or --resume splits rows into other blocks: labels and distances must be the same bytes."""
+    X, _ = blobs(k=5, dim=64, seed=3)
+    model = fit_kmeans(X, 5, seed=0, pca_variance=0.95)
+    labels, dists = model.assign(X)
+    parts = [model.assign(X[i:i + 37]) for i in range(0, len(X), 37)]
+    np.testing.assert_array_equal(labels, np.concatenate([p[0] for p in parts]))
+    assert dists.tobytes() == np.concatenate([p[1] for p in parts]).tobytes()
+    lone = np.concatenate([model.assign(X[i:i + 1])[1] for i in range(40)])
+    assert dists[:40].tobytes() == lone.tobytes()
