@@ -11,7 +11,7 @@ import pyarrow as pa
 from sluiceway.io import fields
 from sluiceway.io.rows import READ_STAGE, STRICT_REASONS, row_schema, strict_error
 from sluiceway.io.values import dumps, id_string
-from sluiceway.stages.base import DETAIL, REASON, STAGE
+from sluiceway.rows import DETAIL, REASON, STAGE
 
 
 def _fix_surrogates(s: str) -> str:

@@ -6,10 +6,8 @@ import gzip
 import random
 from collections.abc import Iterator
 
-import pyarrow.compute as pc
-
 from sluiceway.io.read import ReadOptions, expand_inputs, read_file
-from sluiceway.stages.base import REASON
+from sluiceway.rows import alive_rows
 
 TEXT_SUFFIXES = (".txt", ".txt.gz")
 
@@ -22,8 +20,7 @@ def iter_texts(patterns: str | list[str], text_field: str = "text") -> Iterator[
             yield from iter_lines(path)
             continue
         for table in read_file(path, opts):
-            alive = table.filter(pc.is_null(table.column(REASON)))
-            yield from (t for t in alive.column("text").to_pylist() if t and t.strip())
+            yield from (t for t in alive_rows(table).column("text").to_pylist() if t and t.strip())
 
 
 def iter_lines(path: str) -> Iterator[str]:

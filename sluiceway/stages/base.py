@@ -3,7 +3,7 @@
 * ``BatchStage`` — row-local, runs on Arrow batches in Ray tasks. ``compute`` returns new or
   replaced columns (scores, cleaned text); ``decide`` turns those into a rejection reason per row
   (``None`` keeps it). Scores stay in the output, so thresholds can be changed without recomputing.
-* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model once per Ray actor.
+* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model into ``_model`` once per Ray actor.
 * ``DatasetStage`` — whole-dataset (dedup, clustering, selection): ``apply`` gets and returns a
   Ray Dataset.
 
@@ -23,8 +23,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import ray.data
 
-STAGE, REASON, DETAIL = "stage", "reason", "detail"
-RESERVED = ("id", STAGE, REASON, DETAIL)
+from sluiceway.rows import DETAIL, REASON, RESERVED, STAGE  # noqa: F401  (the row state, re-exported)
 
 
 @dataclasses.dataclass
@@ -71,12 +70,27 @@ class BatchStage(Stage):
 
 @dataclasses.dataclass
 class ModelStage(BatchStage):
-    """A batch stage holding a model: ``setup`` runs once per actor, before any batch."""
+    """A batch stage holding a model: ``setup`` loads it into ``_model`` once per actor, before any batch.
+    The model is never pickled (Ray ships the parameters); subclasses call ``super().validate()``."""
 
-    concurrency: int = 1
+    concurrency: int = 1  # Ray actors, each with its own copy of the model
+    _model: ClassVar[Any] = None
+
+    def validate(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
 
     def setup(self) -> None:
         raise NotImplementedError
+
+    def ensure_model(self) -> Any:
+        """The model, loading it now if ``setup`` has not run (unit tests without an actor)."""
+        if self._model is None:
+            self.setup()
+        return self._model
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_model"}
 
 
 @dataclasses.dataclass

@@ -87,7 +87,7 @@ class CarSelect(DatasetStage):
         table = frame.put(table, "car_pick", alive, [PICKS.get(int(w)) for w in why], pa.string())
         idx = np.flatnonzero(alive)
         drop = ~keep
-        table = frame.reject(table, idx[drop], self.name, "car_not_selected",
+        table = frame.reject_rows(table, idx[drop], self.name, "car_not_selected",
                              [f"iqs rank {r} of {n}, cluster {c}" for r, c in zip(rank[drop], labels[drop], strict=True)])
         if extra is not None:
             prompt_chars, output_chars, sources = frame.report_inputs(table, alive)

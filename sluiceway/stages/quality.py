@@ -17,32 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, ModelStage, RunContext
+from sluiceway.rows import alive_mask, reject
+from sluiceway.stages.base import DatasetStage, ModelStage, RunContext
 from sluiceway.stages.registry import register
 
 SCORE = "quality_score"
 
 
-class HoldsModel:
-    """Mixin for model stages: the loaded model lives in ``_model`` and is never pickled."""
-
-    _model: ClassVar[Any] = None
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_model", None)
-        return state
-
-    def ensure_model(self) -> Any:
-        """The model, loading it now if ``setup`` has not run (unit tests without an actor)."""
-        if self._model is None:
-            self.setup()  # type: ignore[attr-defined]
-        return self._model
-
-
 @register
 @dataclasses.dataclass
-class FastTextQuality(HoldsModel, ModelStage):
+class FastTextQuality(ModelStage):
     """Score quality with a fastText classifier; keep by threshold or Pareto sampling."""
 
     name: ClassVar[str] = "fasttext_quality"
@@ -60,6 +44,7 @@ class FastTextQuality(HoldsModel, ModelStage):
         return {"model": self.model}
 
     def validate(self) -> None:
+        super().validate()
         if not self.model:
             raise ValueError("model: path of a fastText model is required (train one with `sluiceway quality train`)")
         if self.mode not in ("threshold", "pareto", "score"):
@@ -69,8 +54,6 @@ class FastTextQuality(HoldsModel, ModelStage):
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         if self.alpha <= 0:
             raise ValueError(f"alpha must be positive, got {self.alpha}")
-        if self.concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
 
     def setup(self) -> None:
         from sluiceway.models.fasttext_io import load_model, model_labels, normalize_label
@@ -117,7 +100,7 @@ def row_keys(table: pa.Table) -> list[str]:
 def _alive_keys(table: pa.Table, column: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sluiceway.models.selection import score_key, stable_hash
 
-    alive = pc.is_null(table.column(REASON)).to_numpy(zero_copy_only=False)
+    alive = alive_mask(table)
     sub = table.filter(pa.array(alive))
     scores = pc.cast(sub.column(column), pa.float64()).to_numpy(zero_copy_only=False)
     return alive, score_key(scores), stable_hash(row_keys(sub), seed)
@@ -152,13 +135,7 @@ def _mark_fn(table: pa.Table, column: str, seed: int, cutoff: tuple[int, int] | 
     alive, skey, h = _alive_keys(table, column, seed)
     drop = np.zeros(table.num_rows, dtype=bool)
     drop[np.flatnonzero(alive)] = ~keep_mask(skey, h, cutoff)
-    if not drop.any():
-        return table
-    mask = pa.array(drop)
-    for name, value in ((STAGE, stage), (REASON, "below_top_fraction"), (DETAIL, detail)):
-        idx = table.schema.get_field_index(name)
-        table = table.set_column(idx, name, pc.if_else(mask, pa.scalar(value, pa.string()), table.column(name)))
-    return table
+    return reject(table, drop, stage, "below_top_fraction", detail)
 
 
 def key_to_score(key: int) -> float:

@@ -19,13 +19,12 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from sluiceway.stages.base import ModelStage, Stage
-from sluiceway.stages.quality import HoldsModel
 from sluiceway.stages.registry import register
 
 
 @register
 @dataclasses.dataclass
-class CountTokens(HoldsModel, ModelStage):
+class CountTokens(ModelStage):
     """Count tokens per document with a Hugging Face tokenizer (batched)."""
 
     name: ClassVar[str] = "count_tokens"
@@ -40,8 +39,9 @@ class CountTokens(HoldsModel, ModelStage):
         return {"tokenizer": self.tokenizer}
 
     def validate(self) -> None:
-        if self.concurrency < 1 or self.threads < 1:
-            raise ValueError(f"concurrency and threads must be >= 1, got {self.concurrency} and {self.threads}")
+        super().validate()
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
         from sluiceway.models.tokenizer import resolve_path
 
         try:
