@@ -39,7 +39,7 @@ class LanguageId(ModelStage):
     min_chars: int = 10  # fewer non-space characters → "unknown" (fastText is overconfident on snippets)
 
     def __post_init__(self) -> None:
-        from sluiceway.models.fasttext_io import normalize_label
+        from sluiceway.fasttext_models.fasttext_io import normalize_label
 
         self.languages = tuple(normalize_label(x) for x in self.languages)
 
@@ -47,7 +47,7 @@ class LanguageId(ModelStage):
         return {"model": self.model}
 
     def validate(self) -> None:
-        from sluiceway.models.fasttext_io import check_model_file
+        from sluiceway.fasttext_models.fasttext_io import check_model_file
 
         super().validate()
         if not self.model:
@@ -64,7 +64,7 @@ class LanguageId(ModelStage):
             raise ValueError(str(exc)) from exc
 
     def setup(self) -> None:
-        from sluiceway.models.fasttext_io import load_model, model_labels
+        from sluiceway.fasttext_models.fasttext_io import load_model, model_labels
 
         model = load_model(self.model)
         known = set(model_labels(model))
@@ -75,7 +75,7 @@ class LanguageId(ModelStage):
         self._model = model
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        from sluiceway.models.fasttext_io import top_label
+        from sluiceway.fasttext_models.fasttext_io import top_label
 
         texts = batch.column("text").to_pylist()
         labels, scores = top_label(self.ensure_model(), texts)  # cleans line breaks

@@ -56,7 +56,7 @@ class FastTextQuality(ModelStage):
             raise ValueError(f"alpha must be positive, got {self.alpha}")
 
     def setup(self) -> None:
-        from sluiceway.models.fasttext_io import load_model, model_labels, normalize_label
+        from sluiceway.fasttext_models.fasttext_io import load_model, model_labels, normalize_label
 
         model = load_model(self.model)
         if normalize_label(self.label) not in model_labels(model):
@@ -65,7 +65,7 @@ class FastTextQuality(ModelStage):
         self._model = model
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        from sluiceway.models.fasttext_io import label_probability
+        from sluiceway.fasttext_models.fasttext_io import label_probability
 
         scores = label_probability(self.ensure_model(), batch.column("text").to_pylist(), self.label)
         counters["docs_scored"] += batch.num_rows
@@ -78,7 +78,7 @@ class FastTextQuality(ModelStage):
         if self.mode == "threshold":
             return [None if s >= self.threshold else ("low_quality", f"{SCORE} {s:.4f} < {self.threshold:g}")
                     for s in scores]
-        from sluiceway.models.selection import pareto_keep
+        from sluiceway.topk import pareto_keep
 
         keep = pareto_keep(scores, row_keys(batch), self.alpha, self.seed)
         return [None if k else ("low_quality", f"pareto(alpha={self.alpha:g}) sample; {SCORE} {s:.4f}")
@@ -98,7 +98,7 @@ def row_keys(table: pa.Table) -> list[str]:
 
 
 def _alive_keys(table: pa.Table, column: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from sluiceway.models.selection import score_key, stable_hash
+    from sluiceway.topk import score_key, stable_hash
 
     alive = alive_mask(table)
     sub = table.filter(pa.array(alive))
@@ -117,20 +117,20 @@ def _np(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hist_fn(table: pa.Table, prefix: tuple[int, ...]) -> pa.Table:
-    from sluiceway.models.selection import histogram
+    from sluiceway.topk import histogram
 
     return pa.table({"counts": [histogram(*_np(table), prefix).tolist()]})
 
 
 def _collect_fn(table: pa.Table, prefix: tuple[int, ...]) -> pa.Table:
-    from sluiceway.models.selection import candidates
+    from sluiceway.topk import candidates
 
     return table.filter(pa.array(candidates(*_np(table), prefix)))
 
 
 def _mark_fn(table: pa.Table, column: str, seed: int, cutoff: tuple[int, int] | None, stage: str,
              detail: str) -> pa.Table:
-    from sluiceway.models.selection import keep_mask
+    from sluiceway.topk import keep_mask
 
     alive, skey, h = _alive_keys(table, column, seed)
     drop = np.zeros(table.num_rows, dtype=bool)
@@ -139,7 +139,7 @@ def _mark_fn(table: pa.Table, column: str, seed: int, cutoff: tuple[int, int] | 
 
 
 def key_to_score(key: int) -> float:
-    """Inverse of :func:`sluiceway.models.selection.score_key` (for messages)."""
+    """Inverse of :func:`sluiceway.topk.score_key` (for messages)."""
     bits = key ^ (1 << 63) if key >> 63 else ~key & ((1 << 64) - 1)
     return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
 
@@ -167,7 +167,7 @@ class KeepTopFraction(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         """Two or more passes over the materialized scores: count, radix-select the cutoff, mark."""
-        from sluiceway.models.selection import topk_cutoff
+        from sluiceway.topk import topk_cutoff
 
         ds = ds.materialize()  # the scores are computed once, whatever the number of passes
         keys = ds.map_batches(_keys_fn, batch_format="pyarrow", fn_args=(self.column, self.seed)).materialize()

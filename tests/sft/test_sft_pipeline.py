@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("transformers")
 
+from sluiceway.cli.sft import add_parser  # noqa: E402
 from sluiceway.pipelines.pipeline import Pipeline  # noqa: E402
-from sluiceway.sft.cli import add_parser  # noqa: E402
 from sluiceway.sft.iqs import IQSPair, train_iqs  # noqa: E402
 from sluiceway.sft.select import run_select  # noqa: E402
 from sluiceway.sft.tiny_lm import build_tiny_lm  # noqa: E402
@@ -78,7 +78,7 @@ def test_cli_hook_registers_commands():
 
 
 def test_lm_train_demo_writes_a_marked_stand_in(tmp_path, capsys):
-    from sluiceway.sft.cli import _lm_train_demo
+    from sluiceway.cli.sft import _lm_train_demo
     from sluiceway.sft.tiny_lm import is_stand_in
 
     src = tmp_path / "a.jsonl"

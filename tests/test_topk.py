@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sluiceway.models import selection as sel
+from sluiceway import topk as sel
 
 
 def test_pareto_draws_match_numpy_distribution():

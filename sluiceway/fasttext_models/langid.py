@@ -12,13 +12,13 @@ import random
 from collections import Counter
 from typing import Any
 
-from sluiceway.models.fasttext_io import clean_line, top_label, train_supervised
-from sluiceway.models.params import LangidTrainParams
+from sluiceway.fasttext_models.fasttext_io import clean_line, top_label, train_supervised
+from sluiceway.fasttext_models.params import LangidTrainParams
 
 
 def read_langid_dir(directory: str) -> dict[str, list[str]]:
     """``{language: sentences}`` from ``DIR/<language>.txt`` (or ``.txt.gz``), one sentence per line."""
-    from sluiceway.models.corpus import iter_lines
+    from sluiceway.fasttext_models.corpus import iter_lines
 
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"language-ID data directory not found: {directory}")

@@ -113,20 +113,3 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_lm_train_demo)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sluiceway.sft.cli ...``: the same commands without the main CLI."""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="sluiceway")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

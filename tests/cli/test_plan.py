@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sluiceway.planning import cli
-
-from .conftest import FIXTURES
+from sluiceway.cli import plan as cli
+from tests.planning.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,7 +134,7 @@ def test_plan_without_subcommand(capsys):
 
 
 def test_no_heavy_imports():
-    code = ("import sys; from sluiceway.planning.cli import main; "
+    code = ("import sys; from sluiceway.cli import main; "
             "rc = main(['plan', 'run', 'llama2-7b', '--tokens', '1e12', '--gpus', '64', '--json']); "
             "sys.stdout.flush(); heavy = [m for m in ('ray', 'numpy', 'pandas', 'pyarrow', 'torch') "
             "if m in sys.modules]; print('HEAVY', heavy, rc)")

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from sluiceway.models.fasttext_io import clean_line, label_probability, train_supervised
-from sluiceway.models.params import QualityTrainParams
+from sluiceway.fasttext_models.fasttext_io import clean_line, label_probability, train_supervised
+from sluiceway.fasttext_models.params import QualityTrainParams
 
 
 def binary_metrics(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:

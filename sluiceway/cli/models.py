@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from sluiceway.models.params import LangidTrainParams, QualityTrainParams
+from sluiceway.fasttext_models.params import LangidTrainParams, QualityTrainParams
 
 
 def _out_dir(path: str) -> None:
@@ -26,8 +26,8 @@ def _write_json(path: str | None, result: dict) -> None:
 
 
 def _quality_train(args: argparse.Namespace) -> int:
-    from sluiceway.models.corpus import read_texts
-    from sluiceway.models.quality import format_metrics, train_quality
+    from sluiceway.fasttext_models.corpus import read_texts
+    from sluiceway.fasttext_models.quality import format_metrics, train_quality
 
     _out_dir(args.out)
     params = QualityTrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, word_ngrams=args.word_ngrams,
@@ -45,7 +45,7 @@ def _quality_train(args: argparse.Namespace) -> int:
 
 
 def _langid_train(args: argparse.Namespace) -> int:
-    from sluiceway.models.langid import format_langid, read_langid_dir, train_langid
+    from sluiceway.fasttext_models.langid import format_langid, read_langid_dir, train_langid
 
     _out_dir(args.out)
     params = LangidTrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, minn=args.minn, maxn=args.maxn,
@@ -58,8 +58,8 @@ def _langid_train(args: argparse.Namespace) -> int:
 
 
 def _tokenizer_train(args: argparse.Namespace) -> int:
-    from sluiceway.models.corpus import read_texts
-    from sluiceway.models.tokenizer import train_bpe
+    from sluiceway.fasttext_models.corpus import read_texts
+    from sluiceway.text.tokenizer import train_bpe
 
     _out_dir(args.out)
     if args.sample_docs < 1:

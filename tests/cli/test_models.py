@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from sluiceway.models.cli import add_parser
-from sluiceway.models.fasttext_io import label_probability, load_model
-from sluiceway.models.tokenizer import count_tokens, load_tokenizer
-from tests.models.tiny_models import langid_dir, quality_docs
+from sluiceway.cli.models import add_parser
+from sluiceway.fasttext_models.fasttext_io import label_probability, load_model
+from sluiceway.text.tokenizer import count_tokens, load_tokenizer
+from tests.fasttext_models.tiny_models import langid_dir, quality_docs
 
 
 def run(argv):

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _cli(*args: str, timeout: int = 300, **kw) -> subprocess.CompletedProcess:
@@ -76,7 +78,7 @@ def test_broken_subcommand_import_is_reported_not_hidden(monkeypatch, capsys):
     real = importlib.import_module
 
     def fake(name, *args):
-        if name == "sluiceway.sft.cli":
+        if name == "sluiceway.cli.sft":
             raise ModuleNotFoundError("No module named 'transformers'", name="transformers")
         return real(name, *args)
 
@@ -87,13 +89,39 @@ def test_broken_subcommand_import_is_reported_not_hidden(monkeypatch, capsys):
 
 def test_unexpected_exception_is_named_without_a_trace(monkeypatch, capsys):
     from sluiceway import cli
+    from sluiceway.cli import pipeline
 
     def boom(args):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(cli, "_stages", boom)
+    monkeypatch.setattr(pipeline, "_stages", boom)
     assert cli.main(["stages"]) == 1
     err = capsys.readouterr().err
     assert err.splitlines() == ["error: ZeroDivisionError: division by zero", "rerun with --debug for the trace"]
     assert cli.main(["--debug", "stages"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_broken_sluiceway_import_is_raised(monkeypatch):
+    import importlib
+
+    from sluiceway import cli
+
+    real = importlib.import_module
+
+    def fake(name, *args):
+        if name == "sluiceway.cli.sft":
+            raise ModuleNotFoundError("No module named 'sluiceway.sft.gone'", name="sluiceway.sft.gone")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", fake)
+    with pytest.raises(ModuleNotFoundError, match="sluiceway.sft.gone"):
+        cli.build_parser()
+
+
+def test_stages_verbose_names_each_module(capsys):
+    from sluiceway import cli
+
+    assert cli.main(["stages", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "    module: sluiceway.stages.gopher" in out

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sluiceway.models import fasttext_io as ft
-from tests.models.tiny_models import langid_model, quality_docs, quality_model
+from sluiceway.fasttext_models import fasttext_io as ft
+from tests.fasttext_models.tiny_models import langid_model, quality_docs, quality_model
 
 
 def test_single_string_predict_is_broken_under_numpy2_but_wrapper_works():

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import PlanError
-from .units import parse_number
+from sluiceway.planning.errors import PlanError
+from sluiceway.planning.units import parse_number
 
 _DESC = "Plan a training run before launching it (pure arithmetic from the papers; no GPU needed)."
 
@@ -112,7 +112,7 @@ def _json_opt(p: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------- resolution helpers
 
 def _model(args: argparse.Namespace):
-    from .model import load_model, model_overrides
+    from sluiceway.planning.model import load_model, model_overrides
 
     base = load_model(args.config) if args.config else None
     fields = {"hidden_size": args.hidden_size, "num_layers": args.num_layers, "num_heads": args.num_heads,
@@ -125,7 +125,7 @@ def _model(args: argparse.Namespace):
 
 
 def _hardware(args: argparse.Namespace):
-    from .hardware import load_hardware, with_overrides
+    from sluiceway.planning.hardware import load_hardware, with_overrides
 
     mfu = args.mfu
     if mfu is not None and mfu > 1:
@@ -142,7 +142,7 @@ def _seq_len(args: argparse.Namespace, spec) -> int:
 
 
 def _fixed_layout(args: argparse.Namespace, spec):
-    from .training import Layout
+    from sluiceway.planning.training import Layout
 
     tp, pp = args.tp, args.pp
     gpus = getattr(args, "gpus", None)
@@ -159,7 +159,7 @@ def _fixed_layout(args: argparse.Namespace, spec):
 
 
 def _training(args: argparse.Namespace, spec, layout=None, tokens: float | None = None):
-    from .training import TrainingSpec
+    from sluiceway.planning.training import TrainingSpec
 
     gb = args.global_batch
     if gb is None:
@@ -172,16 +172,16 @@ def _training(args: argparse.Namespace, spec, layout=None, tokens: float | None 
 # ---------------------------------------------------------------- handlers
 
 def _cmd_params(args):
-    from .plan import plan_params
-    from .render import render_params
+    from sluiceway.planning.plan import plan_params
+    from sluiceway.planning.render import render_params
 
     d = plan_params(_model(args))
     return d, render_params
 
 
 def _cmd_chinchilla(args):
-    from .render import render_chinchilla
-    from .scaling import chinchilla_loss, chinchilla_summary, get_fit
+    from sluiceway.planning.render import render_chinchilla
+    from sluiceway.planning.scaling import chinchilla_loss, chinchilla_summary, get_fit
 
     get_fit(args.fit)
     compute = args.compute
@@ -197,8 +197,8 @@ def _cmd_chinchilla(args):
 
 
 def _cmd_compute(args):
-    from .plan import plan_compute
-    from .render import render_compute
+    from sluiceway.planning.plan import plan_compute
+    from sluiceway.planning.render import render_compute
 
     spec = _model(args)
     tokens = _tokens(args, spec)
@@ -210,7 +210,7 @@ def _tokens(args, spec, required: bool = True) -> float | None:
     if args.tokens is not None:
         return args.tokens
     if getattr(args, "dataset", None):
-        from .dataset import tokens_from_report
+        from sluiceway.planning.dataset import tokens_from_report
 
         return float(tokens_from_report(args.dataset).total)
     if required:
@@ -219,8 +219,8 @@ def _tokens(args, spec, required: bool = True) -> float | None:
 
 
 def _cmd_memory(args):
-    from .plan import plan_memory
-    from .render import render_memory
+    from sluiceway.planning.plan import plan_memory
+    from sluiceway.planning.render import render_memory
 
     spec = _model(args)
     layout, gpus = _fixed_layout(args, spec)
@@ -232,15 +232,15 @@ def _cmd_memory(args):
 
 
 def _cmd_kv(args):
-    from .plan import plan_kv
-    from .render import render_kv
+    from sluiceway.planning.plan import plan_kv
+    from sluiceway.planning.render import render_kv
 
     return plan_kv(_model(args), args.batch, args.context, args.weight_dtype, args.kv_dtype), render_kv
 
 
 def _cmd_comm(args):
-    from .plan import plan_comm
-    from .render import render_comm
+    from sluiceway.planning.plan import plan_comm
+    from sluiceway.planning.render import render_comm
 
     spec = _model(args)
     layout, gpus = _fixed_layout(args, spec)
@@ -255,8 +255,8 @@ def _search_kwargs(args) -> dict[str, Any]:
 
 
 def _cmd_layouts(args):
-    from .layout import search_layouts
-    from .render import render_layouts
+    from sluiceway.planning.layout import search_layouts
+    from sluiceway.planning.render import render_layouts
 
     spec = _model(args)
     hw = _hardware(args)
@@ -270,15 +270,15 @@ def _cmd_layouts(args):
 
 
 def _cmd_run(args):
-    from .plan import plan_run
-    from .render import render_run
+    from sluiceway.planning.plan import plan_run
+    from sluiceway.planning.render import render_run
 
     spec = _model(args)
     hw = _hardware(args)
     unique = None
     dataset = None
     if args.dataset:
-        from .dataset import tokens_from_report
+        from sluiceway.planning.dataset import tokens_from_report
 
         ds = tokens_from_report(args.dataset)
         unique = float(ds.total)
@@ -290,8 +290,8 @@ def _cmd_run(args):
 
 
 def _cmd_presets(args):
-    from .hardware import hardware_presets
-    from .model import model_presets
+    from sluiceway.planning.hardware import hardware_presets
+    from sluiceway.planning.model import model_presets
 
     d = {"models": model_presets(), "hardware": hardware_presets()}
     return d, lambda x: "models:   " + ", ".join(x["models"]) + "\nhardware: " + ", ".join(x["hardware"])
@@ -403,14 +403,3 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _json_opt(p)
     p.set_defaults(func=_handler(_cmd_presets))
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m sluiceway.planning plan ...``), same parser as the top-level CLI."""
-    parser = argparse.ArgumentParser(prog="sluiceway")
-    sub = parser.add_subparsers(dest="command")
-    add_parser(sub)
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help(sys.stderr)
-        return 2
-    return args.func(args)

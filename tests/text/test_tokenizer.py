@@ -5,8 +5,8 @@ import json
 import pytest
 from tokenizers import Tokenizer
 
-from sluiceway.models.tokenizer import count_tokens, load_tokenizer, resolve_path, train_bpe
-from tests.models.tiny_models import tokenizer_path
+from sluiceway.text.tokenizer import count_tokens, load_tokenizer, resolve_path, train_bpe
+from tests.fasttext_models.tiny_models import tokenizer_path
 
 TEXTS = ["the study of rivers shows how water shapes valleys", "房子很大狗跑到花园里", "", "emoji 🙂 and tabs\tok"]
 

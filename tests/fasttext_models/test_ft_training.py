@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-from sluiceway.models.langid import evaluate_langid, read_langid_dir, split_data, train_langid
-from sluiceway.models.params import LangidTrainParams, QualityTrainParams
-from sluiceway.models.quality import binary_metrics, format_metrics, train_quality
-from tests.models.tiny_models import langid_dir, quality_docs
+from sluiceway.fasttext_models.langid import evaluate_langid, read_langid_dir, split_data, train_langid
+from sluiceway.fasttext_models.params import LangidTrainParams, QualityTrainParams
+from sluiceway.fasttext_models.quality import binary_metrics, format_metrics, train_quality
+from tests.fasttext_models.tiny_models import langid_dir, quality_docs
 
 SMALL = {"dim": 8, "epoch": 10, "bucket": 2000, "threads": 1}
 
@@ -72,7 +72,7 @@ def test_input_matrix_fully_initialized_even_on_reused_memory(tmp_path):
     reused memory garbage, so a regression shows up as huge weights or "Encountered NaN"."""
     code = """
 import numpy as np
-from sluiceway.models.fasttext_io import train_supervised
+from sluiceway.fasttext_models.fasttext_io import train_supervised
 ex = [("a", "x y z w " * 5), ("b", "p q r s " * 5)] * 50
 for _ in range(3):  # later runs reuse memory freed by earlier ones
     m = train_supervised(ex, dim=8, epoch=2, bucket=1000, wordNgrams=2, thread=1)

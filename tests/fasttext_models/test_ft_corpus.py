@@ -3,7 +3,7 @@
 import gzip
 import json
 
-from sluiceway.models.corpus import iter_texts, read_texts
+from sluiceway.fasttext_models.corpus import iter_texts, read_texts
 
 
 def test_jsonl_and_txt(tmp_path):

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from sluiceway.models import shipped
-from sluiceway.models.fasttext_io import load_model, top_label
-from sluiceway.models.tokenizer import count_tokens, load_tokenizer
+from sluiceway.fasttext_models import shipped
+from sluiceway.fasttext_models.fasttext_io import load_model, top_label
+from sluiceway.text.tokenizer import count_tokens, load_tokenizer
 
 
 def test_paths_found_without_running_the_packages():

@@ -43,8 +43,8 @@ def langid_sentences(n: int = 120, seed: int = 0) -> dict[str, list[str]]:
 
 @functools.cache
 def quality_model() -> str:
-    from sluiceway.models.params import QualityTrainParams
-    from sluiceway.models.quality import train_quality
+    from sluiceway.fasttext_models.params import QualityTrainParams
+    from sluiceway.fasttext_models.quality import train_quality
 
     pos, neg = quality_docs()
     path = str(ROOT / "quality.bin")
@@ -63,8 +63,8 @@ def langid_dir() -> str:
 
 @functools.cache
 def langid_model() -> str:
-    from sluiceway.models.langid import read_langid_dir, train_langid
-    from sluiceway.models.params import LangidTrainParams
+    from sluiceway.fasttext_models.langid import read_langid_dir, train_langid
+    from sluiceway.fasttext_models.params import LangidTrainParams
 
     path = str(ROOT / "lid.bin")
     train_langid(read_langid_dir(langid_dir()), path,
@@ -74,7 +74,7 @@ def langid_model() -> str:
 
 @functools.cache
 def tokenizer_path() -> str:
-    from sluiceway.models.tokenizer import train_bpe
+    from sluiceway.text.tokenizer import train_bpe
 
     pos, neg = quality_docs(60)
     path = str(ROOT / "tokenizer.json")
