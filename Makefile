@@ -39,7 +39,7 @@ demo: $(STAMP)
 	@echo "== plan: what does the curated token count support? =="
 	$(SW) plan run llama2-7b --dataset $(OUT) --gpus 64 --gpu h100
 	@echo "== SFT selection: Nuggets golden score with SmolLM2-135M-Instruct =="
-	$(SW) select configs/sft_nuggets.yaml --input $(DEMO)/sft/alpaca_demo.json --output out/demo_sft --overwrite --limit 40
+	$(SW) select configs/sft_nuggets_demo.yaml --input $(DEMO)/sft/alpaca_demo.json --output out/demo_sft --overwrite --limit 40
 
 clean:
 	rm -rf out data/demo

