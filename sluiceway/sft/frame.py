@@ -64,8 +64,6 @@ def reject_rows(table: pa.Table, rows: np.ndarray, stage: str, reason: str, deta
     return reject_mask(table, mask, stage, reason, detail)
 
 
-reject = reject_rows  # the name stages/nuggets.py uses (until the nuggets branch lands)
-
 
 def report_inputs(table: pa.Table, mask: np.ndarray) -> tuple[list[int], list[int], list[str]]:
     """Prompt and output lengths (characters) and sources of the rows in ``mask``."""

@@ -122,7 +122,7 @@ class NuggetsScore(DatasetStage):
         drop = ~keep
         rule = (f"> {self.threshold}" if self.threshold is not None else
                 f"top {self.top_fraction:.2%}" if self.top_fraction is not None else f"top {self.top_k}")
-        table = frame.reject(table, idx[drop], self.name, "nuggets_not_selected",
+        table = frame.reject_rows(table, idx[drop], self.name, "nuggets_not_selected",
                              [f"golden score {g:.3f} not {rule}" if not np.isnan(g) else "no golden score"
                               for g in gs[drop]])
         if extra is not None:
