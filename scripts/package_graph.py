@@ -1,7 +1,8 @@
 """Measure the package layout of sluiceway: lines per package, the package-level import graph, its cycles,
 and upward imports from lower packages into ``stages/`` or ``pipelines/``.
 
-Run: ``python scripts/package_graph.py`` (from the repository root). Reads source only (ast), imports nothing.
+Run: ``python scripts/package_graph.py [PACKAGE_DIR]`` (default: this checkout's ``sluiceway/``). Reads source only
+(ast), imports nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "sluiceway"
 UPPER = {"stages", "pipelines", "cli"}
-LOWER = {"io", "models", "sft", "dedup", "diversity", "text", "planning", "fasttext_models", "rows"}
+LOWER = {"io", "models", "sft", "dedup", "diversity", "text", "planning", "fasttext_models", "rows", "topk"}
 
 
 def package_of(module: str) -> str | None:
@@ -92,6 +93,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main() -> int:
+    global ROOT
+    if len(sys.argv) > 1:
+        ROOT = Path(sys.argv[1]).resolve()
     lines: dict[str, int] = defaultdict(int)
     graph: dict[str, set[str]] = defaultdict(set)
     upward: list[str] = []

@@ -8,18 +8,19 @@ import sys
 SFT_STAGE_MODULES = ("sluiceway.stages.iqs", "sluiceway.stages.nuggets", "sluiceway.stages.car_select")
 
 
-def _is_sft(pipeline) -> bool:
-    return any(type(s).__module__ in SFT_STAGE_MODULES for s in pipeline.stages)
+def _read_instructions(pipeline) -> None:
+    """SFT selection stages read instruction records (Alpaca/ShareGPT): the reader lifts them into columns."""
+    import dataclasses
+
+    if any(type(s).__module__ in SFT_STAGE_MODULES for s in pipeline.stages):
+        pipeline.read_options = dataclasses.replace(pipeline.read_options, records="instructions")
 
 
 def _run(args: argparse.Namespace) -> int:
     from sluiceway.pipelines.pipeline import Pipeline
-    from sluiceway.stages.registry import ConfigError
 
     pipeline = Pipeline.from_config(args.config)
-    if _is_sft(pipeline):
-        raise ConfigError(f"{args.config} is an SFT selection config: run it with `sluiceway select {args.config} "
-                          "--input ... --output ...`")
+    _read_instructions(pipeline)
     if args.format:
         pipeline.output_format = args.format
     if args.text_field:
@@ -35,14 +36,9 @@ def _check(args: argparse.Namespace) -> int:
     from sluiceway.pipelines.pipeline import Pipeline
 
     pipeline = Pipeline.from_config(args.config)
-    how = ""
-    if _is_sft(pipeline):  # `sluiceway select` lifts the instruction fields into columns
-        from sluiceway.sft.select import sft_read_options
-
-        pipeline.read_options = sft_read_options(pipeline.read_options)
-        how = " (run it with `sluiceway select`)"
+    _read_instructions(pipeline)
     pipeline.check()
-    print(f"{args.config}: {len(pipeline.stages)} stages OK{how}: {', '.join(s.name for s in pipeline.stages)}")
+    print(f"{args.config}: {len(pipeline.stages)} stages OK: {', '.join(s.name for s in pipeline.stages)}")
     return 0
 
 

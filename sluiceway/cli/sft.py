@@ -7,7 +7,7 @@ import json
 
 
 def _select(args: argparse.Namespace) -> int:
-    from sluiceway.sft.select import run_select
+    from sluiceway.pipelines.sft_select import run_select
 
     run_select(args.config, args.input, args.output, overwrite=args.overwrite, ray_address=args.ray_address,
                num_cpus=args.num_cpus, strict=args.strict, work_dir=args.work_dir, limit=args.limit)

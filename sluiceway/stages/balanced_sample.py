@@ -116,16 +116,9 @@ class BalancedSample(DatasetStage):
                 self.cluster_column, self.name)
         out = map_alive_groups(ds, self.cluster_column, select_group, args, WRITES, ctx.num_partitions)
         if self.metrics:
-            out = record_selection_diversity(out, self.name, self.cluster_column, ctx, self.column)
+            from sluiceway.diversity.selection import selection_diversity
+
+            out, stats = selection_diversity(out, self.name, self.cluster_column, self.column)
+            if stats is not None:
+                ctx.report(self.name)["diversity"] = stats
         return out
-
-
-def record_selection_diversity(ds: Any, stage_name: str, cluster_column: str, ctx: RunContext,
-                               column: str = "embedding") -> Any:
-    """Put kept vs rejected-by-this-stage diversity in ``ctx.extra['diversity'][stage_name]``."""
-    from sluiceway.diversity.selection import selection_diversity
-
-    ds, stats = selection_diversity(ds, stage_name, cluster_column, column)
-    if stats is not None:
-        ctx.extra.setdefault("diversity", {})[stage_name] = stats
-    return ds

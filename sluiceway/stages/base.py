@@ -15,6 +15,7 @@ fields, so YAML keys are validated against them.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -103,9 +104,22 @@ class DatasetStage(Stage):
 
 @dataclasses.dataclass
 class RunContext:
-    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle."""
+    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle, and its report
+    section (``report(name)``: report.json nests it under the stage's entry as ``"report"``)."""
 
     output_dir: str
     num_partitions: int
     stats: Any = None  # handle of the run's StatsCollector actor
-    extra: dict = dataclasses.field(default_factory=dict)
+    sections: dict[str, dict] = dataclasses.field(default_factory=dict)
+    resumed_after: str | None = None  # the stage whose checkpoint this run resumed from
+
+    def report(self, stage: str) -> dict:
+        """The report section of ``stage`` (fill it in place)."""
+        return self.sections.setdefault(stage, {})
+
+    def path(self, *parts: str) -> str:
+        """``output_dir/parts...``, refusing absolute parts and ``..`` so a configured name cannot escape it."""
+        for part in parts:
+            if not part or os.path.isabs(part) or ".." in part.replace("\\", "/").split("/"):
+                raise ValueError(f"path {part!r} must be a relative path inside the output directory {self.output_dir}")
+        return os.path.join(self.output_dir, *parts)

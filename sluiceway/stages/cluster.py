@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.pipelines.outdir import inside
 from sluiceway.rows import alive_mask, set_column
 from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
@@ -122,13 +121,12 @@ class Cluster(DatasetStage):
         if not self.centroids:
             model = self.fit(ds)
             if model is None:  # every row rejected earlier (or without a vector): nothing to cluster, pass through
-                ctx.extra.setdefault("diversity", {})[self.name] = {"k": 0, "note": "no alive rows with a vector"}
+                ctx.report(self.name).update({"k": 0, "note": "no alive rows with a vector"})
                 return ds.map_batches(_no_clusters, batch_format="pyarrow")
-        saved = model.save(inside(ctx.output_dir, self.name))
+        saved = model.save(ctx.path(self.name))
         if self.metrics:  # assigns on the fly: the output below stays lazy (assignment is cheap)
             stats = diversity_stats(ds, self.column, model=model, k=model.k)
             fit = {key: model.info[key] for key in ("algorithm", "n_input", "n_fit", "pca_dim", "explained_variance",
                                                     "inertia", "reused_from") if key in model.info}
-            ctx.extra.setdefault("diversity", {})[self.name] = {"k": model.k, "model": os.path.abspath(saved),
-                                                                "fit": fit, **stats}
+            ctx.report(self.name).update({"k": model.k, "model": os.path.abspath(saved), "fit": fit, **stats})
         return ds.map_batches(assign_batch, batch_format="pyarrow", fn_args=(model, self.column))

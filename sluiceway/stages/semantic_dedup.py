@@ -109,10 +109,12 @@ class SemanticDedup(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.diversity.raydata import map_alive_groups
-        from sluiceway.stages.balanced_sample import record_selection_diversity
+        from sluiceway.diversity.selection import selection_diversity
 
         args = (self.column, self.eps, self.score, self.ascending, self.seed, self.cluster_column, self.name)
         out = map_alive_groups(ds.materialize(), self.cluster_column, dedup_group, args, WRITES, ctx.num_partitions)
         if self.metrics:
-            out = record_selection_diversity(out, self.name, self.cluster_column, ctx, self.column)
+            out, stats = selection_diversity(out, self.name, self.cluster_column, self.column)
+            if stats is not None:
+                ctx.report(self.name)["diversity"] = stats
         return out

@@ -70,19 +70,24 @@ def test_config_errors_are_one_line_without_a_trace(tmp_path):
     assert proc.returncode == 2 and not (tmp_path / "out").exists()
 
 
-def test_broken_subcommand_import_is_reported_not_hidden(monkeypatch, capsys):
+def _fail_import(monkeypatch, module: str, missing: str) -> None:
+    """Make ``importlib.import_module(module)`` fail as if ``missing`` were not installed."""
     import importlib
-
-    from sluiceway import cli
 
     real = importlib.import_module
 
     def fake(name, *args):
-        if name == "sluiceway.cli.sft":
-            raise ModuleNotFoundError("No module named 'transformers'", name="transformers")
+        if name == module:
+            raise ModuleNotFoundError(f"No module named {missing!r}", name=missing)
         return real(name, *args)
 
     monkeypatch.setattr(importlib, "import_module", fake)
+
+
+def test_broken_subcommand_import_is_reported_not_hidden(monkeypatch, capsys):
+    from sluiceway import cli
+
+    _fail_import(monkeypatch, "sluiceway.cli.sft", "transformers")
     assert cli.main(["select", "c.yaml", "--input", "x", "--output", "y"]) == 2
     assert "needs: pip install 'sluiceway[sft]'" in capsys.readouterr().err
 
@@ -103,18 +108,9 @@ def test_unexpected_exception_is_named_without_a_trace(monkeypatch, capsys):
 
 
 def test_broken_sluiceway_import_is_raised(monkeypatch):
-    import importlib
-
     from sluiceway import cli
 
-    real = importlib.import_module
-
-    def fake(name, *args):
-        if name == "sluiceway.cli.sft":
-            raise ModuleNotFoundError("No module named 'sluiceway.sft.gone'", name="sluiceway.sft.gone")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", fake)
+    _fail_import(monkeypatch, "sluiceway.cli.sft", "sluiceway.sft.gone")
     with pytest.raises(ModuleNotFoundError, match="sluiceway.sft.gone"):
         cli.build_parser()
 

@@ -3,7 +3,7 @@
 Output folder: ``kept/`` and ``rejected/`` (Parquet, every column, from the ordinary pipeline writer),
 ``scores.parquet`` (one row per input record with every score, ``selected`` and the reason if not),
 ``selected.json`` or ``selected.jsonl`` (the selected records unchanged, in the input's container and
-order) and ``report.json`` (with the selection report under ``sft``).
+order) and ``report.json`` (the selection report under the selection stage's entry, as ``report``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sluiceway.sft.io import SFT_FIELDS, normalize, write_selected
-from sluiceway.sft.report import format_selection_report
+from sluiceway.sft.report import format_selection_report, selection_section
 
 SFT_STAGE_MODULES = ("sluiceway.stages.iqs", "sluiceway.stages.nuggets", "sluiceway.stages.car_select")
 
@@ -93,7 +93,7 @@ def run_select(config: Any, input: str | list[str], output: str, *, overwrite: b
     with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2, ensure_ascii=False)
     if not quiet:
-        if "sft" in report:
-            print(format_selection_report(report["sft"]))
+        if selection_section(report):
+            print(format_selection_report(selection_section(report)))
         print(f"selected {report['selected_rows']} records -> {report['selected_file']}")
     return report

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from sluiceway.demo.prose import Prose, capitalize, parse_template, plural
-from sluiceway.demo.vocab import TOPICS, Topic
+from demo.prose import Prose, capitalize, parse_template, plural
+from demo.vocab import TOPICS, Topic
 
 # Label shares of the generated (non-duplicate) examples.
 QUALITY_WEIGHTS = {

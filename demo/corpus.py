@@ -21,11 +21,11 @@ import os
 import random
 from collections.abc import Callable, Iterable
 
-from sluiceway.demo import noise
-from sluiceway.demo.languages import LANGUAGES, generator
-from sluiceway.demo.prose import Prose, capitalize
-from sluiceway.demo.sft import make_sft_examples
-from sluiceway.demo.vocab import TOPICS, Topic
+from demo import noise
+from demo.languages import LANGUAGES, generator
+from demo.prose import Prose, capitalize
+from demo.sft import make_sft_examples
+from demo.vocab import TOPICS, Topic
 
 SHARDS = 4
 MIN_DOCS = 50
@@ -494,7 +494,7 @@ def make_demo_corpus(out_dir: str, docs: int = 3000, seed: int = 0, *, quality_d
                  (json.dumps(records, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
     manifest = {
-        "generator": "sluiceway.demo.make_demo_corpus",
+        "generator": "demo.make_demo_corpus",
         "version": 1,
         "seed": seed,
         "files": {

@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 import string
 
-from sluiceway.demo.prose import Prose, capitalize
-from sluiceway.demo.vocab import TOPICS
+from demo.prose import Prose, capitalize
+from demo.vocab import TOPICS
 
 NAV_LINES = (
     "Skip to content",

@@ -11,8 +11,8 @@ import random
 import re
 from collections.abc import Callable
 
-from sluiceway.demo import vocab
-from sluiceway.demo.vocab import TOPICS, Topic
+from demo import vocab
+from demo.vocab import TOPICS, Topic
 
 SENTENCES = (
     "{the_agent} {adv} {verbs} {the_adj_obj} {place}.",

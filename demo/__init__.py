@@ -1,5 +1,5 @@
 """Deterministic, self-written demo data for sluiceway (see :func:`make_demo_corpus`)."""
 
-from sluiceway.demo.corpus import jaccard, make_demo_corpus, shingles
+from demo.corpus import jaccard, make_demo_corpus, shingles
 
 __all__ = ["jaccard", "make_demo_corpus", "shingles"]

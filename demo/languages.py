@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from sluiceway.demo.prose import capitalize
+from demo.prose import capitalize
 
 
 def _w(spec: str) -> tuple[str, ...]:
