@@ -58,7 +58,8 @@ def build_benchmarks() -> None:
     Per-topic pages with the same content live in `benchmarks/results/`.
     """
     parts = ["\n".join(line.strip() for line in head.splitlines()).strip()]  # indented lines would be code
-    for name in ["filters_vs_datatrove", "minhash", "fasttext", "diversity", "sft", "plan", "reader"]:
+    for name in ["filters_vs_datatrove", "minhash", "fasttext", "default_models", "diversity", "sft", "plan", "reader",
+                 "reliability"]:
         path = f"benchmarks/results/{name}.md"
         if not os.path.exists(path):
             continue

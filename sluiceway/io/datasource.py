@@ -57,3 +57,41 @@ class InputFiles(Datasource):
                          BlockMetadata(num_rows=None, size_bytes=os.path.getsize(path) if os.path.exists(path)
                                        else None, input_files=[path], exec_stats=None))
                 for path in self.files]
+
+
+def _read_parquet(path: str) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+        yield pa.Table.from_batches([batch])
+
+
+class ParquetFiles(Datasource):
+    """Parquet files written by sluiceway itself (checkpoints), one plain read task per file.
+
+    Ray Data's own ``read_parquet`` first reads the footers in helper actors, and an actor on a node that dies
+    is not retried (seen with a worker node killed mid-run); plain read tasks are retried on another node."""
+
+    def __init__(self, files: list[str]):
+        self.files = files
+
+    def get_name(self) -> str:
+        return "SluicewayParquet"
+
+    def estimate_inmemory_data_size(self) -> int | None:
+        return sum(os.path.getsize(f) for f in self.files) or None
+
+    def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
+                       data_context: Any = None) -> list[ReadTask]:
+        return [ReadTask(functools.partial(_read_parquet, path),
+                         BlockMetadata(num_rows=None, size_bytes=os.path.getsize(path), input_files=[path],
+                                       exec_stats=None))
+                for path in self.files]
+
+
+def read_parquet_folder(folder: str) -> Any:
+    """The Parquet files directly in ``folder`` as a Ray Dataset (see :class:`ParquetFiles`)."""
+    import ray.data
+
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
+    return ray.data.read_datasource(ParquetFiles(files), override_num_blocks=max(1, len(files)))

@@ -83,7 +83,7 @@ class Pipeline:
         """The lazy Ray Dataset of all rows after every stage (dataset stages may execute early)."""
         import ray.data
 
-        from sluiceway.io.datasource import InputFiles
+        from sluiceway.io.datasource import InputFiles, read_parquet_folder
         from sluiceway.pipelines.execute import ModelActor, run_batch
 
         actor_cpus = model_actor_cpus(self.stages, ctx.num_partitions // 2)
@@ -94,7 +94,7 @@ class Pipeline:
             ctx.sections.update(restored.info.get("sections", {}))
             dataset_seconds.update(restored.info["dataset_seconds"])
             ctx.resumed_after = restored.info["stage"]
-            ds = ray.data.read_parquet(restored.data)
+            ds = read_parquet_folder(restored.data)
         else:
             source = InputFiles(files, self.read_options, source_names(files), ctx.stats)
             ds = ray.data.read_datasource(source, override_num_blocks=len(files))

@@ -181,6 +181,12 @@ def _mark_joined(rows: pa.Table, reps: pa.Table, stage_name: str) -> pa.Table:
     return mark(rows, stage_name)
 
 
+def _read_folder(folder: str) -> Any:
+    from sluiceway.io.datasource import read_parquet_folder
+
+    return read_parquet_folder(folder)
+
+
 def _retryable(exc: BaseException) -> bool:
     import ray.exceptions
 
@@ -226,7 +232,7 @@ class _Run:
         import ray.data
 
         if self.cp.has_files(name, key):
-            ds = ray.data.read_parquet(self.cp.data(name, key))
+            ds = _read_folder(self.cp.data(name, key))
             return ds.select_columns(columns) if columns else ds
         empty = schema.empty_table()
         return ray.data.from_arrow(empty.select(columns) if columns else empty)
@@ -239,11 +245,10 @@ class _Run:
         """Write an intermediate result inside a step's directory and read it back: one shuffle per Ray
         execution (two chained shuffles can starve a 2-CPU cluster of task slots) and nothing to
         reconstruct if a node dies."""
-        import ray.data
 
         folder = os.path.join(path, name)
         ds.write_parquet(folder)
-        return ray.data.read_parquet(folder) if parquet_files(folder) else None
+        return _read_folder(folder) if parquet_files(folder) else None
 
     # -- the steps ------------------------------------------------------------------------------
     def apply(self, ds: Any) -> Any:
@@ -336,7 +341,6 @@ class _Run:
         """Large/small-star rounds, each written to ``cc-roundNNN``; resumes after the last one written.
         A round stops after its large-star when that found its input already a star forest; the final
         star forest's files are copied (not recomputed) into the step's directory."""
-        import ray.data
 
         def round_dir(r: int) -> str:
             return edges_dir if r == 0 else self.cp.data(f"cc-round{r:03d}", comp_key)
@@ -350,7 +354,7 @@ class _Run:
         while parquet_files(round_dir(r)):
             if r >= self.stage.max_rounds:
                 raise RuntimeError(f"connected components did not converge in {self.stage.max_rounds} rounds")
-            edges = ray.data.read_parquet(round_dir(r)).select_columns(["u", "v"])
+            edges = _read_folder(round_dir(r)).select_columns(["u", "v"])
             name = f"cc-round{r + 1:03d}"
             out = self.cp.start(name, comp_key)
             large = self.spill(large_star(edges, by_key), out, "tmp")
