@@ -113,6 +113,7 @@ def test_sluiceway_run_reads_instruction_records(ray_session, tmp_path):
     assert report["rows"]["input"] == 13 and report["rows"]["accounted"]
     assert stage_section(report, "car_select")["method"] == "car"
     rejected = pads.dataset(str(out / "rejected")).to_table().to_pylist()
-    assert any(r["id"] == "broken" and r["reason"] == "malformed" for r in rejected)
+    assert [r["source"] for r in rejected if r["reason"] == "malformed"] == ["chats.jsonl:13"]  # the broken record
+    assert any("no assistant turn" in (r["detail"] or "") for r in rejected)
     kept = pads.dataset(str(out / "kept")).to_table().to_pylist()
     assert kept and all(r["instruction"].startswith("Tell me about") and r["iqs_score"] is not None for r in kept)
