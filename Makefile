@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sluiceway tests benchmarks scripts
+	$(BIN)/ruff check sluiceway demo tests benchmarks scripts
 
 # includes the wheel test (tests/packaging, marker `wheel`); locally: $(BIN)/pytest -m "not wheel"
 test: $(STAMP) lint

@@ -17,8 +17,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sluiceway.pipelines.pipeline import Pipeline  # noqa: E402
+from sluiceway.pipelines.report import stage_section  # noqa: E402
+from sluiceway.pipelines.sft_select import run_select  # noqa: E402
 from sluiceway.sft import iqs  # noqa: E402
-from sluiceway.sft.select import run_select  # noqa: E402
 from sluiceway.stages.car_select import CarSelect  # noqa: E402
 from sluiceway.stages.iqs import IQSScore  # noqa: E402
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     report = run_select(pipeline, os.path.join(args.data, "sft", "alpaca_en_demo.json"), args.output,
                         overwrite=True, num_cpus=args.num_cpus)
-    sft = report["sft"]
+    sft = stage_section(report, "car_select")
     res["car"] = {"pool": sft["pool"], "selected": sft["selected"], "fraction": sft["fraction"],
                   "k": sft["car"]["k"], "top_n1": sft["car"]["top_n1"],
                   "added_by_clusters": sft["car"]["added_by_clusters"],

@@ -71,7 +71,7 @@ def langid_keep(data: dict[str, list[str]]) -> None:
 
 
 def token_ratio(data: dict[str, list[str]]) -> None:
-    from sluiceway.models.tokenizer import count_tokens, load_tokenizer
+    from sluiceway.text.tokenizer import count_tokens, load_tokenizer
 
     try:
         import quicktok

@@ -16,9 +16,15 @@ from collections import Counter
 
 import pyarrow as pa
 
-from sluiceway.models.fasttext_io import load_model
-from sluiceway.models.langid import evaluate_langid, format_langid, read_langid_dir, split_data, train_langid
-from sluiceway.models.params import LangidTrainParams
+from sluiceway.fasttext_models.fasttext_io import load_model
+from sluiceway.fasttext_models.langid import (
+    evaluate_langid,
+    format_langid,
+    read_langid_dir,
+    split_data,
+    train_langid,
+)
+from sluiceway.fasttext_models.params import LangidTrainParams
 from sluiceway.pipelines.execute import apply_stage
 from sluiceway.stages.langid import LanguageId
 

@@ -1,7 +1,7 @@
 """Evaluate the fastText quality classifier: Wikipedia + C4 (positives) vs raw Common Crawl (negatives).
 
 Splits are made per source before training (Wikipedia by article, so no article has paragraphs on both
-sides); the model is trained with ``sluiceway.models.quality.train_quality`` on the training parts and
+sides); the model is trained with ``sluiceway.fasttext_models.quality.train_quality`` on the training parts and
 evaluated on the held-out parts: accuracy/precision/recall/F1 at 0.5, ROC AUC, and the score
 distribution and keep rates (threshold 0.5, GPT-3 Pareto alpha 9) per source.
 
@@ -21,10 +21,10 @@ import time
 
 import numpy as np
 
-from sluiceway.models.fasttext_io import label_probability, load_model
-from sluiceway.models.params import QualityTrainParams
-from sluiceway.models.quality import binary_metrics, train_quality
-from sluiceway.models.selection import pareto_keep
+from sluiceway.fasttext_models.fasttext_io import label_probability, load_model
+from sluiceway.fasttext_models.params import QualityTrainParams
+from sluiceway.fasttext_models.quality import binary_metrics, train_quality
+from sluiceway.topk import pareto_keep
 
 # Paragraphs in wiki_demo.txt were joined without a separator: "...socialism.Humans lived..."
 PARAGRAPH_JOIN = re.compile(r"(?<=[a-z0-9)\]\"][.!?])(?=[A-Z])")

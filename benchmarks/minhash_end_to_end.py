@@ -114,7 +114,7 @@ def run_pipeline(inputs: list[str], out: str, verify: bool, num_cpus: int, hash_
     for marker in glob.glob(os.path.join(out, "_checkpoints", "minhash", "*", "_COMPLETE.json")):
         with open(marker, encoding="utf-8") as fh:
             steps[os.path.basename(os.path.dirname(marker)).split("-")[0]] = json.load(fh).get("seconds")
-    info = report["minhash_dedup"]
+    info = next(s for s in report["stages"] if s["name"] == "minhash_dedup")["report"]
     return {"docs": report["rows"]["input"], "wall_s": round(wall, 1), "docs_per_s": round(report["rows"]["input"] / wall),
             "peak_pss_gib": round(mem.peak / 2**30, 2), "removed": report["rows"]["rejected"],
             "step_seconds": steps, "bands_rows": [info["bands"], info["rows"]], "cc_rounds": info.get("cc_rounds"),

@@ -1,7 +1,7 @@
 """Time ``sluiceway plan run`` end to end (a fresh process each time, layout search included).
 
 Usage: python benchmarks/plan_speed.py [--repeat 5] [-- extra plan-run arguments]
-Uses the top-level ``sluiceway.cli`` when it exists, else ``python -m sluiceway.planning``. Target: < 1 s.
+Runs the top-level ``sluiceway.cli`` main. Target: < 1 s.
 """
 
 from __future__ import annotations
@@ -23,11 +23,7 @@ CASES = [
 
 
 def entry() -> list[str]:
-    probe = subprocess.run([sys.executable, "-c", "import sluiceway.cli as c; assert hasattr(c, 'main')"],
-                           cwd=ROOT, capture_output=True)
-    if probe.returncode == 0:
-        return [sys.executable, "-c", "import sys; from sluiceway.cli import main; sys.exit(main())"]
-    return [sys.executable, "-m", "sluiceway.planning"]
+    return [sys.executable, "-c", "import sys; from sluiceway.cli import main; sys.exit(main())"]
 
 
 def main() -> int:
@@ -50,8 +46,7 @@ def main() -> int:
         best, median = min(times), sorted(times)[len(times) // 2]
         worst = max(worst, median)
         print(f"{median:.3f} s median, {best:.3f} s best  ({' '.join(case)})")
-    label = "sluiceway.cli" if cmd[1] == "-c" else "python -m sluiceway.planning"
-    print(f"entry: {label}; slowest median {worst:.3f} s ({'OK' if worst < 1 else 'OVER 1 s'})")
+    print(f"entry: sluiceway.cli; slowest median {worst:.3f} s ({'OK' if worst < 1 else 'OVER 1 s'})")
     return 0 if worst < 1 else 1
 
 

@@ -189,7 +189,7 @@ def bench_ray_cluster(X: np.ndarray, k: int, sample: int) -> None:
         counts = out.map_batches(lambda t: pa.table({"n": [t.num_rows]}), batch_format="pyarrow")
         n = sum(int(b.column("n").to_numpy().sum()) for b in counts.iter_batches(batch_format="pyarrow"))
         total = time.perf_counter() - start
-    d = ctx.extra["diversity"]["cluster"]["alive"]
+    d = ctx.report("cluster")["alive"]
     print(f"Ray `cluster` stage, {len(X)} rows: sample + fit + metrics {fitted:.1f} s, with assigning all rows "
           f"{total:.1f} s; {n} rows out; effective clusters {d['effective_clusters']:.0f} of {k}")
     ray.shutdown()

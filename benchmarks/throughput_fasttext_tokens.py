@@ -24,14 +24,14 @@ from collections import Counter  # noqa: E402
 
 import pyarrow as pa  # noqa: E402
 
-from sluiceway.models.langid import read_langid_dir, train_langid  # noqa: E402
-from sluiceway.models.params import LangidTrainParams, QualityTrainParams  # noqa: E402
-from sluiceway.models.quality import train_quality  # noqa: E402
-from sluiceway.models.tokenizer import train_bpe  # noqa: E402
+from sluiceway.fasttext_models.langid import read_langid_dir, train_langid  # noqa: E402
+from sluiceway.fasttext_models.params import LangidTrainParams, QualityTrainParams  # noqa: E402
+from sluiceway.fasttext_models.quality import train_quality  # noqa: E402
 from sluiceway.pipelines.execute import apply_stage  # noqa: E402
 from sluiceway.stages.langid import LanguageId  # noqa: E402
 from sluiceway.stages.quality import FastTextQuality  # noqa: E402
 from sluiceway.stages.tokens import CountTokens  # noqa: E402
+from sluiceway.text.tokenizer import train_bpe  # noqa: E402
 
 
 def load_docs(data: str) -> tuple[list[str], list[str]]:

@@ -1,6 +1,7 @@
-"""Assemble README.md and BENCHMARKS.md from docs/*.md and benchmarks/results/*.md (headings shifted to fit).
+"""Assemble README.md (docs/README_core.md plus a stage reference generated from the registry) and BENCHMARKS.md
+(benchmarks/results/*.md, headings shifted to fit).
 
-Run after editing a topic page: `python scripts/build_docs.py`.
+Run after editing the front page or a results page: `PYTHONPATH=$PWD python scripts/build_docs.py`.
 """
 
 import os
@@ -25,18 +26,25 @@ def demote(text: str) -> str:
     return "\n".join(out)
 
 
+def stage_reference() -> str:
+    """A table of every registered stage: name, module file, first docstring line (from the registry)."""
+    from sluiceway.stages.registry import stage_classes
+
+    rows = ["| stage | file | what it does |", "| --- | --- | --- |"]
+    for name, cls in stage_classes().items():
+        doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        doc = doc if len(doc) <= 120 else doc[:doc.rfind(" ", 0, 117)] + " ..."
+        path = cls.__module__.replace(".", "/") + ".py"
+        rows.append(f"| `{name}` | [`{path}`]({path}) | {doc.replace('|', '/')} |")
+    return "\n".join(rows)
+
+
 def build_readme() -> None:
+    """README.md: the front page (docs/README_core.md) and the generated stage reference."""
     parts = [open("docs/README_core.md").read().rstrip() + "\n"]
-    parts.append(
-        "\n## Stages and commands\n\nEvery stage below is in the registry (`sluiceway stages -v`) and works from YAML, the CLI and Python.\n"
-    )
-    for name in ["stages_clean_filters", "minhash", "fasttext_stages", "diversity", "sft", "planning"]:
-        try:
-            text = open(f"docs/{name}.md").read().strip()
-        except FileNotFoundError:
-            continue
-        text = demote(text)
-        parts.append("\n" + text + "\n")
+    parts.append("\n## Stage reference (generated)\n\nEvery stage is in the registry (`sluiceway stages -v`) and works "
+                 "from YAML, the CLI and Python; the topic pages in `docs/` describe each in full.\n")
+    parts.append(stage_reference() + "\n")
     open("README.md", "w").write("\n".join(parts))
 
 

@@ -8,11 +8,9 @@ import os
 import sys
 import time
 
-try:
-    from sluiceway.demo import make_demo_corpus
-except ImportError:  # run from a checkout without an installed package
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    from sluiceway.demo import make_demo_corpus
+# the generator lives in the checkout's demo/ folder, not in the installed package
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from demo import make_demo_corpus  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

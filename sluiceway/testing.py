@@ -7,6 +7,7 @@ from collections import Counter
 import pyarrow as pa
 
 from sluiceway.pipelines.execute import apply_stage
+from sluiceway.rows import DETAIL, REASON, STAGE
 from sluiceway.stages.base import BatchStage
 
 # Eight lines of plain English prose (written for sluiceway) that every default heuristic filter keeps.
@@ -24,8 +25,8 @@ def text_batch(texts: list[str]) -> pa.Table:
     """An alive batch with ids ``"0"``, ``"1"``, ... and the reserved decision columns."""
     n = len(texts)
     return pa.table({"id": [str(i) for i in range(n)], "text": pa.array(texts, pa.large_string()),
-                     "stage": pa.nulls(n, pa.string()), "reason": pa.nulls(n, pa.string()),
-                     "detail": pa.nulls(n, pa.string())})
+                     STAGE: pa.nulls(n, pa.string()), REASON: pa.nulls(n, pa.string()),
+                     DETAIL: pa.nulls(n, pa.string())})
 
 
 def run_on_texts(stage: BatchStage, texts: list[str], counters: Counter | None = None) -> pa.Table:
@@ -35,7 +36,7 @@ def run_on_texts(stage: BatchStage, texts: list[str], counters: Counter | None =
 
 def reasons(stage: BatchStage, texts: list[str]) -> list[str | None]:
     """The rejection reason per text (``None`` = kept)."""
-    return run_on_texts(stage, texts).column("reason").to_pylist()
+    return run_on_texts(stage, texts).column(REASON).to_pylist()
 
 
 def input_manifest(inputs: str | list[str], opts: object = None) -> dict[str, dict]:

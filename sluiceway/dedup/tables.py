@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 from sluiceway.dedup.keep import KEEP_POLICIES
 from sluiceway.dedup.lsh import band_keys, bucket_edges
 from sluiceway.dedup.minhash import MinHasher
+from sluiceway.rows import alive_mask, reject, set_column
 
-REASON, STAGE, DETAIL = "reason", "stage", "detail"
 NODE, FP = "_mh_node", "_mh_fp"
 COMP, REP_NODE, REP_ID, REP_SOURCE = "_mh_comp", "_mh_rep_node", "_mh_rep_id", "_mh_rep_source"
 COMPONENT_COL, DUP_COL = "minhash_component", "duplicate_of"
@@ -73,7 +73,7 @@ def add_node_keys(table: pa.Table, score_column: str | None = None) -> pa.Table:
     ids, sources = _strings(table, "id"), _strings(table, "source")
     nodes = [_digest8(f"{i}\x00{s}".encode("utf-8", "surrogatepass")) for i, s in zip(ids, sources, strict=True)]
     texts = table.column("text").to_pylist()
-    alive = pc.is_null(table.column(REASON)).to_pylist() if REASON in table.column_names else [True] * len(ids)
+    alive = alive_mask(table).tolist()
     scores = table.column(score_column).to_pylist() if score_column else [None] * len(ids)
     fps = [_digest8(b"%d\x00%d\x00%s\x00%s" % (n, a, repr(sc).encode(), (t or "").encode("utf-8", "surrogatepass")))
            for n, a, sc, t in zip(nodes, alive, scores, texts, strict=True)]
@@ -87,15 +87,9 @@ def digest_block(table: pa.Table) -> pa.Table:
     return pa.table({"rows": [table.num_rows], "fp": pa.array([total], pa.uint64())})
 
 
-def alive_mask(table: pa.Table) -> pa.Array:
-    if REASON not in table.column_names:
-        return pa.array(np.ones(table.num_rows, bool))
-    return pc.is_null(table.column(REASON))
-
-
 def signature_rows(table: pa.Table, plan: DedupPlan) -> pa.Table:
     """Signatures (and, to verify, shingle sets) of the alive rows of a keyed batch."""
-    table = table.filter(alive_mask(table))
+    table = table.filter(pa.array(alive_mask(table)))
     schema = plan.signature_schema()
     if table.num_rows == 0:
         return schema.empty_table()
@@ -149,7 +143,7 @@ def mark(table: pa.Table, stage_name: str) -> pa.Table:
     """Reject rows whose node is in a component but is not its representative; write the component id
     (every member) and ``duplicate_of`` (removed rows); drop the helper columns."""
     comp = table.column(COMP)
-    alive = alive_mask(table)
+    alive = pa.array(alive_mask(table))
     dup = pc.and_(pc.and_(pc.is_valid(comp), alive),
                   pc.fill_null(pc.not_equal(table.column(NODE), table.column(REP_NODE)), False))
     rep_id = table.column(REP_ID).cast(pa.string())
@@ -157,21 +151,11 @@ def mark(table: pa.Table, stage_name: str) -> pa.Table:
                   else pa.nulls(table.num_rows, pa.string()))
     detail = pc.binary_join_element_wise("near duplicate of ", rep_id, " (", pc.fill_null(rep_source, "?"),
                                          ", component ", pc.cast(comp, pa.string()), ")", "")
-    updates = {STAGE: pa.scalar(stage_name, pa.string()), REASON: pa.scalar(NEAR_DUPLICATE, pa.string()),
-               DETAIL: detail}
-    for name, value in updates.items():
-        old = table.column(name) if name in table.column_names else pa.nulls(table.num_rows, pa.string())
-        new = pc.if_else(dup, value, old)
-        table = _set(table, name, new)
+    table = reject(table, dup, stage_name, NEAR_DUPLICATE, detail)
     old_dup = (table.column(DUP_COL).cast(pa.string()) if DUP_COL in table.column_names
                else pa.nulls(table.num_rows, pa.string()))
-    table = _set(table, DUP_COL, pc.if_else(dup, rep_id, old_dup))
-    table = _set(table, COMPONENT_COL, pc.if_else(pc.and_(alive, pc.is_valid(comp)), comp,
-                                                  pa.scalar(None, pa.int64())))
+    table = set_column(table, DUP_COL, pc.if_else(dup, rep_id, old_dup))
+    table = set_column(table, COMPONENT_COL, pc.if_else(pc.and_(alive, pc.is_valid(comp)), comp,
+                                                        pa.scalar(None, pa.int64())))
     return table.drop_columns([c for c in (NODE, FP, COMP, REP_NODE, REP_ID, REP_SOURCE)
                                if c in table.column_names])
-
-
-def _set(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
-    idx = table.schema.get_field_index(name)
-    return table.set_column(idx, name, values) if idx >= 0 else table.append_column(name, values)

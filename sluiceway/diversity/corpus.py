@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
-import pyarrow.compute as pc
+from sluiceway.rows import alive_rows
 
 
 def iter_texts(files: Sequence[str], text_field: str = "text", limit: int | None = None) -> Iterator[str]:
@@ -22,7 +22,7 @@ def iter_texts(files: Sequence[str], text_field: str = "text", limit: int | None
             with open(path, encoding="utf-8", errors="replace") as fh:
                 batches = [[line.rstrip("\n") for line in fh if line.strip()]]
         else:
-            batches = (t.filter(pc.is_null(t.column("reason"))).column("text").to_pylist()
+            batches = (alive_rows(t).column("text").to_pylist()
                        for t in read_file(path, ReadOptions(text_field=text_field)))
         for batch in batches:
             for text in batch:

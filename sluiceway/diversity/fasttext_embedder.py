@@ -11,7 +11,7 @@ A sentence is the weighted average of its tokens' vectors, L2-normalized. Weight
 
 A trained embedder is a directory: ``vectors.bin`` (fastText) and ``embedder.json`` (weights).
 Training always uses at least ``MIN_TRAIN_THREADS`` threads: fastText 0.9.3 randomly initializes only
-the first ``thread/10`` of the input matrix (see ``sluiceway.models.fasttext_io``).
+the first ``thread/10`` of the input matrix (see ``sluiceway.fasttext_models.fasttext_io``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 
 from sluiceway.diversity.arrow import l2_normalize
 from sluiceway.diversity.tokenize import tokenize
-from sluiceway.models.fasttext_io import MIN_TRAIN_THREADS, training_threads
+from sluiceway.fasttext_models.fasttext_io import MIN_TRAIN_THREADS, training_threads
 
 MODEL_FILE, META_FILE = "vectors.bin", "embedder.json"
 WEIGHTINGS = ("tfidf", "sif", "mean")

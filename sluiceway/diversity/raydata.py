@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 
 from sluiceway.diversity.arrow import to_matrix
 from sluiceway.diversity.metrics import VectorMoments, diversity_summary
+from sluiceway.rows import STAGE, alive_mask, alive_rows, set_column
 
-REASON, STAGE = "reason", "stage"
 _GRP = "_sw_group"
 
 
@@ -34,10 +34,6 @@ def row_hash(keys: list[str], seed: int) -> np.ndarray:
     salt = seed.to_bytes(8, "little", signed=True)
     return np.array([int.from_bytes(hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=8,
                                                     salt=salt).digest(), "little") for k in keys], np.uint64)
-
-
-def alive_mask(table: pa.Table) -> np.ndarray:
-    return pc.is_null(table.column(REASON)).to_numpy(zero_copy_only=False)
 
 
 def _sample_batch(table: pa.Table, column: str, seed: int, threshold: int) -> pa.Table:
@@ -149,18 +145,18 @@ def conform(table: pa.Table, written: dict[str, pa.DataType]) -> pa.Table:
         if name not in table.column_names:
             table = table.append_column(name, pa.nulls(table.num_rows, dtype))
         elif table.schema.field(name).type != dtype:
-            table = table.set_column(table.schema.get_field_index(name), name, table.column(name).cast(dtype))
+            table = set_column(table, name, table.column(name).cast(dtype))
     order = [c for c in table.column_names if c not in written and c != _GRP] + list(written)
     return table.select(order)
 
 
 def _alive_rows(table: pa.Table, group_column: str) -> pa.Table:
-    alive = table.filter(pc.is_null(table.column(REASON)))
+    alive = alive_rows(table)
     return alive.append_column(_GRP, pc.fill_null(alive.column(group_column).cast(pa.int64()), -1))
 
 
 def _dead_rows(table: pa.Table, written: dict[str, pa.DataType]) -> pa.Table:
-    return conform(table.filter(pc.is_valid(table.column(REASON))), written)
+    return conform(table.filter(pa.array(~alive_mask(table))), written)
 
 
 def _call_group(table: pa.Table, fn: Callable, fn_args: tuple, written: dict[str, pa.DataType]) -> pa.Table:

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
+from sluiceway.io.instructions import SFT_FIELDS
 from sluiceway.io.jsontext import json_array_tables, jsonl_tables
 from sluiceway.io.open import DAMAGE, error_message
 from sluiceway.io.parquet import parquet_tables
@@ -42,6 +43,7 @@ from sluiceway.io.rows import (
 __all__ = ["InputError", "ReadOptions", "READ_STAGE", "STRICT_REASONS", "expand_inputs", "read_file"]
 
 FORMATS = ("auto", "jsonl", "json", "parquet")
+RECORDS = ("documents", "instructions")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -54,6 +56,7 @@ class ReadOptions:
     text_field: str = "text"  # a dotted path (metadata.text) reaches into objects / struct columns
     id_field: str = "id"
     format: str = "auto"  # auto | jsonl | json | parquet
+    records: str = "documents"  # documents | instructions (Alpaca/ShareGPT -> instruction, input, output columns)
     keep_fields: tuple[str, ...] = ()  # lifted into string columns; all other fields go to `meta`
     max_doc_bytes: int = 4_000_000
     invalid_utf8: str = "replace"  # replace (counted) | reject
@@ -65,6 +68,7 @@ class ReadOptions:
             value = getattr(self, name)
             _check(isinstance(value, str) and value != "", f"{name} must be a non-empty string, not {value!r}")
         _check(self.format in FORMATS, f"input format {self.format!r} is not one of {', '.join(FORMATS)}")
+        _check(self.records in RECORDS, f"records {self.records!r} is not one of {', '.join(RECORDS)}")
         _check(self.invalid_utf8 in ("replace", "reject"),
                f"invalid_utf8 must be 'replace' or 'reject', not {self.invalid_utf8!r}")
         _check(not isinstance(self.keep_fields, str),
@@ -72,6 +76,8 @@ class ReadOptions:
                f"(write keep_fields: [{self.keep_fields}])")
         _check(isinstance(self.keep_fields, (list, tuple)), f"keep_fields must be a list, not {self.keep_fields!r}")
         self.keep_fields = tuple(self.keep_fields)
+        if self.records == "instructions":  # their columns come first
+            self.keep_fields = SFT_FIELDS + tuple(f for f in self.keep_fields if f not in SFT_FIELDS)
         for f in self.keep_fields:
             _check(isinstance(f, str) and f != "", f"keep_fields entries must be non-empty strings, not {f!r}")
             _check(f not in RESERVED_COLUMNS, f"keep_fields entry {f!r} collides with the reserved column {f!r} "
@@ -129,6 +135,8 @@ def read_file(path: str, opts: ReadOptions, source: str | None = None, counters:
     batcher = Batcher(opts, source, counters)
     fmt = detect_format(path) if opts.format == "auto" else opts.format
     progress = [0]
+    if fmt == "parquet" and opts.records == "instructions":
+        raise InputError(f"{path}: instruction records are read from JSON or JSONL files, not Parquet")
     if fmt == "parquet":
         tables = parquet_tables(path, opts, source, counters, progress)
     else:

@@ -9,9 +9,10 @@ from typing import Any
 import pyarrow as pa
 
 from sluiceway.io import fields
+from sluiceway.io.instructions import instruction_record
 from sluiceway.io.rows import READ_STAGE, STRICT_REASONS, row_schema, strict_error
 from sluiceway.io.values import dumps, id_string
-from sluiceway.stages.base import DETAIL, REASON, STAGE
+from sluiceway.rows import DETAIL, REASON, STAGE
 
 
 def _fix_surrogates(s: str) -> str:
@@ -36,6 +37,11 @@ class Batcher:
         kept: dict[str, str | None] = {}
         if bad is None and not isinstance(record, dict):
             bad = ("malformed", f"{where}: record is {type(record).__name__}, not an object")
+        if bad is None and opts.records == "instructions":
+            try:
+                record = instruction_record(record, opts.text_field)
+            except ValueError as exc:
+                bad = ("malformed", f"{where}: {exc}")
         if bad is None:
             rid, id_keys = fields.find(record, opts.id_field)
             rid = None if rid is fields.MISSING else rid

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE
+from sluiceway.rows import DETAIL, READER_COLUMNS, REASON, STAGE
 
 READ_STAGE = "read"
 STRICT_REASONS = ("malformed", "missing_text", "non_string_text", "invalid_utf8", "damaged_file")  # --strict stops
-RESERVED_COLUMNS = ("id", "text", "meta", "source", STAGE, REASON, DETAIL)
+RESERVED_COLUMNS = READER_COLUMNS
 
 
 class InputError(ValueError):

@@ -14,14 +14,13 @@ import json
 import os
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE
+from sluiceway.rows import DETAIL, REASON, STAGE, alive_mask
 
 FORMATS = ("parquet", "jsonl", "jsonl.gz")
 KEY = "source"  # the row key the reader writes
-SUMMARY_SCHEMA = pa.schema([("stage", pa.string()), ("reason", pa.string()), ("rows", pa.int64())])
+SUMMARY_SCHEMA = pa.schema([(STAGE, pa.string()), (REASON, pa.string()), ("rows", pa.int64())])
 
 
 def _shard_name(table: pa.Table) -> str:
@@ -62,9 +61,9 @@ def write_batch(table: pa.Table, output_dir: str, fmt: str = "parquet") -> pa.Ta
     if KEY not in table.column_names:
         raise ValueError(f"cannot write a batch without the row key column {KEY!r}")
     name = _shard_name(table)
-    rejected_mask = pc.is_valid(table.column(REASON))
-    kept = table.filter(pc.invert(rejected_mask)).drop_columns([STAGE, REASON, DETAIL])
-    rejected = table.filter(rejected_mask)
+    alive = alive_mask(table)
+    kept = table.filter(pa.array(alive)).drop_columns([STAGE, REASON, DETAIL])
+    rejected = table.filter(pa.array(~alive))
     if kept.num_rows:
         _write(kept, os.path.join(output_dir, "kept"), name, fmt)
     if rejected.num_rows:
@@ -75,4 +74,4 @@ def write_batch(table: pa.Table, output_dir: str, fmt: str = "parquet") -> pa.Ta
         stages += grouped.column(STAGE).to_pylist()
         reasons += grouped.column(REASON).to_pylist()
         counts += grouped.column("count_all").to_pylist()
-    return pa.table({"stage": stages, "reason": reasons, "rows": counts}, schema=SUMMARY_SCHEMA)
+    return pa.table({STAGE: stages, REASON: reasons, "rows": counts}, schema=SUMMARY_SCHEMA)

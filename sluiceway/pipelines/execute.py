@@ -7,9 +7,9 @@ from collections import Counter
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, BatchStage, ModelStage
+from sluiceway.rows import DETAIL, REASON, STAGE, alive_mask, set_column
+from sluiceway.stages.base import BatchStage, ModelStage
 
 
 def _as_array(values: Any, dtype: pa.DataType | None, n: int, name: str) -> pa.Array:
@@ -21,26 +21,21 @@ def _as_array(values: Any, dtype: pa.DataType | None, n: int, name: str) -> pa.A
     return arr
 
 
-def _set(table: pa.Table, name: str, arr: pa.Array | pa.ChunkedArray) -> pa.Table:
-    idx = table.schema.get_field_index(name)
-    return table.set_column(idx, name, arr) if idx >= 0 else table.append_column(name, arr)
-
-
 def apply_stage(stage: BatchStage, table: pa.Table, counters: Counter) -> pa.Table:
     """Run ``compute`` and ``decide`` on the alive rows and merge them back with the rejected ones."""
     written: dict[str, pa.DataType] = dict(stage.columns_written())
-    alive_mask = pc.is_null(table.column(REASON))
-    n_alive = pc.sum(alive_mask).as_py() or 0
-    alive = table if n_alive == table.num_rows else table.filter(alive_mask)
-    dead = None if n_alive == table.num_rows else table.filter(pc.invert(alive_mask))
+    mask = alive_mask(table)
+    n_alive = int(mask.sum())
+    alive = table if n_alive == table.num_rows else table.filter(pa.array(mask))
+    dead = None if n_alive == table.num_rows else table.filter(pa.array(~mask))
     if alive.num_rows:
         for name, values in stage.compute(alive, counters).items():
-            alive = _set(alive, name, _as_array(values, written.get(name), alive.num_rows, name))
+            alive = set_column(alive, name, _as_array(values, written.get(name), alive.num_rows, name))
         decisions = stage.decide(alive)
         if any(d is not None for d in decisions):
-            alive = _set(alive, STAGE, pa.array([stage.name if d else None for d in decisions], pa.string()))
-            alive = _set(alive, REASON, pa.array([d[0] if d else None for d in decisions], pa.string()))
-            alive = _set(alive, DETAIL, pa.array([d[1] if d else None for d in decisions], pa.string()))
+            alive = set_column(alive, STAGE, pa.array([stage.name if d else None for d in decisions], pa.string()))
+            alive = set_column(alive, REASON, pa.array([d[0] if d else None for d in decisions], pa.string()))
+            alive = set_column(alive, DETAIL, pa.array([d[1] if d else None for d in decisions], pa.string()))
     for name, dtype in written.items():  # same schema in every batch, even with no alive rows
         if name not in alive.column_names:
             alive = alive.append_column(name, pa.nulls(alive.num_rows, dtype))

@@ -39,14 +39,6 @@ class OutputLockedError(OutputExistsError):
     """Another live run holds the output directory's lock."""
 
 
-def inside(output_dir: str, *parts: str) -> str:
-    """``output_dir/parts...``, refusing absolute parts and ``..`` so a configured name cannot escape it."""
-    for part in parts:
-        if not part or os.path.isabs(part) or ".." in part.replace("\\", "/").split("/"):
-            raise ValueError(f"path {part!r} must be a relative path inside the output directory {output_dir}")
-    return os.path.join(output_dir, *parts)
-
-
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}

@@ -14,6 +14,7 @@ from sluiceway.pipelines.outdir import CHECKPOINTS, OutputExistsError, prepare_o
 from sluiceway.pipelines.report import AccountingError, build_report, format_summary
 from sluiceway.pipelines.resume import StageCheckpoints
 from sluiceway.pipelines.verify import duplicate_ids_in_inputs, manifest_of, scan_output, verify_against
+from sluiceway.rows import REASON, STAGE, alive_rows
 from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
 from sluiceway.stages.registry import ConfigError, check_model_paths
 
@@ -90,9 +91,9 @@ class Pipeline:
         restored = checkpoints.latest() if self.checkpoints else None
         if restored is not None:
             ray.get(ctx.stats.restore.remote(restored.info["snapshot"]))
-            ctx.extra.update(restored.info["extra"])
+            ctx.sections.update(restored.info.get("sections", {}))
             dataset_seconds.update(restored.info["dataset_seconds"])
-            ctx.extra["resumed_after"] = restored.info["stage"]
+            ctx.resumed_after = restored.info["stage"]
             ds = read_parquet_folder(restored.data)
         else:
             source = InputFiles(files, self.read_options, source_names(files), ctx.stats)
@@ -103,7 +104,7 @@ class Pipeline:
                 start = time.perf_counter()
                 ds = stage.apply(ds, ctx)
                 if self.checkpoints:
-                    ds = checkpoints.save(index, ds, lambda: ray.get(ctx.stats.snapshot.remote()), ctx.extra,
+                    ds = checkpoints.save(index, ds, lambda: ray.get(ctx.stats.snapshot.remote()), ctx.sections,
                                           {**dataset_seconds, stage.name: time.perf_counter() - start})
                 dataset_seconds[stage.name] = time.perf_counter() - start
             elif isinstance(stage, ModelStage):
@@ -176,8 +177,10 @@ class Pipeline:
         verification = verify_against(manifest_of(snapshot.get("manifest", {}), source_names(files)),
                                       scan_output(output))
         report = build_report(self.stages, summary, snapshot, time.perf_counter() - start, dataset_seconds,
-                              ctx.extra, verification)
+                              ctx.sections, verification)
         report.update({"input": files, "output": os.path.abspath(output), "format": self.output_format})
+        if ctx.resumed_after is not None:
+            report["resumed_after"] = ctx.resumed_after
         with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=2, ensure_ascii=False)
         if not quiet:
@@ -212,8 +215,8 @@ def _write_fn(table: Any, output: str, fmt: str, sums: tuple[str, ...]) -> Any:
     summary = write_batch(table, output, fmt)
     if not sums or table.num_rows == 0:
         return summary
-    kept = table.filter(pc.is_null(table.column("reason")))
+    kept = alive_rows(table)
     totals = [int(pc.sum(kept.column(c)).as_py() or 0) if c in kept.column_names else 0 for c in sums]
-    extra = pa.table({"stage": ["__sum__"] * len(sums), "reason": list(sums), "rows": totals},
+    extra = pa.table({STAGE: ["__sum__"] * len(sums), REASON: list(sums), "rows": totals},
                      schema=summary.schema)
     return pa.concat_tables([summary, extra])

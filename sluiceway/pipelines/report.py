@@ -24,10 +24,12 @@ def _kind(stage: Stage) -> str:
 
 
 def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_seconds: float,
-                 dataset_seconds: dict[str, float], extra: dict[str, Any],
+                 dataset_seconds: dict[str, float], sections: dict[str, dict[str, Any]],
                  verification: Verification | None = None) -> dict:
     """``summary`` rows are the writer's (stage, reason, rows); ``snapshot`` is the stats actor's;
+    ``sections`` are the stages' own report sections (nested under each entry as ``"report"``);
     ``verification`` is the scan of the written files: when given, every row figure comes from it."""
+    top: dict[str, Any] = {}  # only report_extra writes top-level keys
     removed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sums: dict[str, int | float] = defaultdict(int)
     kept = 0
@@ -71,8 +73,10 @@ def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_
                  "counters": snapshot["counters"].get(stage.name, {})}
         for column in stage.report_sums:
             entry.setdefault("sums", {})[column] = sums.get(column, 0)
+        if sections.get(stage.name):
+            entry["report"] = sections[stage.name]
         stage_reports.append(entry)
-        extra = {**extra, **stage.report_extra(entry)}
+        top.update(stage.report_extra(entry))
         rows_in = entry["rows_out"]
     accounted = input_rows == kept + rejected if verification is None else verification.ok
     report = {"rows": {"input": input_rows, "kept": kept, "rejected": rejected, "accounted": accounted},
@@ -83,8 +87,14 @@ def build_report(stages: list[Stage], summary: list[dict], snapshot: dict, wall_
                                 "manifest": verification.manifest, "written": written,
                                 "shards": scan.shards, "problems": verification.problems}
         report["duplicate_ids"] = dict(scan.duplicate_ids)
-    report.update(extra)
+    report.update(top)
     return report
+
+
+def stage_section(report: dict, name: str) -> dict:
+    """The report section of the last stage entry called ``name`` (``{}`` if none)."""
+    entries = [s for s in report.get("stages", []) if s.get("name") == name]
+    return entries[-1].get("report", {}) if entries else {}
 
 
 def format_summary(report: dict) -> str:

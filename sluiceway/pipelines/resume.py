@@ -68,7 +68,7 @@ class StageCheckpoints:
                 return Restored(index + 1, self.cp.data(step, key), self.cp.info(step, key))
         return None
 
-    def save(self, index: int, ds: Any, snapshot_fn: Any, extra: dict, dataset_seconds: dict) -> Any:
+    def save(self, index: int, ds: Any, snapshot_fn: Any, sections: dict, dataset_seconds: dict) -> Any:
         """Write ``ds`` (the output of stage ``index``) and return it read back; ``snapshot_fn()`` gives the
         stats collector's state once the write has run everything before it."""
         from sluiceway.io.datasource import read_parquet_folder
@@ -79,6 +79,6 @@ class StageCheckpoints:
         ds.write_parquet(data)
         if not parquet_files(data):  # no rows at all: nothing worth resuming from
             return ds
-        self.cp.finish(step, key, {"stage": self.names[index], "snapshot": snapshot_fn(), "extra": extra,
+        self.cp.finish(step, key, {"stage": self.names[index], "snapshot": snapshot_fn(), "sections": sections,
                                    "dataset_seconds": dataset_seconds})
         return read_parquet_folder(data)

@@ -9,10 +9,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from sluiceway.rows import alive_mask, set_column
+from sluiceway.rows import reject as reject_mask
 from sluiceway.sft.io import record_source
-from sluiceway.stages.base import DETAIL, REASON, STAGE
+
+__all__ = ["alive_mask", "collect", "examples", "put", "reject_rows", "report_inputs", "score_columns",
+           "to_dataset"]
 
 
 def collect(ds: Any) -> pa.Table:
@@ -33,10 +36,6 @@ def to_dataset(table: pa.Table, parts: int) -> Any:
     return ray.data.from_arrow([table.slice(i, step) for i in range(0, max(1, table.num_rows), step)])
 
 
-def alive_mask(table: pa.Table) -> np.ndarray:
-    return pc.is_null(table.column(REASON)).to_numpy(zero_copy_only=False).astype(bool)
-
-
 def strings(table: pa.Table, name: str, mask: np.ndarray) -> list[str]:
     values = np.asarray(table.column(name).to_pylist(), dtype=object)[mask]
     return ["" if v is None else str(v) for v in values]
@@ -52,19 +51,18 @@ def put(table: pa.Table, name: str, alive: np.ndarray, values: Any, dtype: pa.Da
     full: list = [None] * table.num_rows
     for i, v in zip(np.flatnonzero(alive), values, strict=True):
         full[i] = None if isinstance(v, float) and np.isnan(v) else (v.item() if hasattr(v, "item") else v)
-    arr = pa.array(full, type=dtype)
-    idx = table.schema.get_field_index(name)
-    return table.set_column(idx, name, arr) if idx >= 0 else table.append_column(name, arr)
+    return set_column(table, name, full, dtype)
 
 
-def reject(table: pa.Table, rows: np.ndarray, stage: str, reason: str, details: list[str]) -> pa.Table:
-    """Mark ``rows`` (indices into the table) rejected by ``stage``."""
-    cols = {c: table.column(c).to_pylist() for c in (STAGE, REASON, DETAIL)}
-    for i, detail in zip(rows, details, strict=True):
-        cols[STAGE][i], cols[REASON][i], cols[DETAIL][i] = stage, reason, detail
-    for c, values in cols.items():
-        table = table.set_column(table.schema.get_field_index(c), c, pa.array(values, pa.string()))
-    return table
+def reject_rows(table: pa.Table, rows: np.ndarray, stage: str, reason: str, details: list[str]) -> pa.Table:
+    """:func:`sluiceway.rows.reject` for ``rows`` given as indices, with one detail per index."""
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[rows] = True
+    detail: list[str | None] = [None] * table.num_rows
+    for i, d in zip(rows, details, strict=True):
+        detail[i] = d
+    return reject_mask(table, mask, stage, reason, detail)
+
 
 
 def report_inputs(table: pa.Table, mask: np.ndarray) -> tuple[list[int], list[int], list[str]]:

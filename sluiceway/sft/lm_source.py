@@ -50,7 +50,7 @@ def resolve_model(spec: str) -> ModelSource:
     """The source of ``spec``: a shipped model's name, a ``.gguf`` file, or a Hugging Face folder."""
     name = spec.strip().lower()
     if name in SHIPPED:
-        from sluiceway.models.shipped import smollm2_gguf_path
+        from sluiceway.fasttext_models.shipped import smollm2_gguf_path
 
         path = smollm2_gguf_path()  # raises with the pip line when the package is missing
         return ModelSource(name, os.path.dirname(path), os.path.basename(path), SHIPPED[name][0])

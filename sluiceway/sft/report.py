@@ -81,3 +81,11 @@ def format_selection_report(report: dict) -> str:
     if sel:
         lines.append("selected by source: " + ", ".join(f"{k}={v}" for k, v in list(sel.items())[:8]))
     return "\n".join(lines)
+
+
+def selection_section(report: dict) -> dict:
+    """The report section of the run's last SFT selection stage (``nuggets_score``, ``car_select``), or ``{}``."""
+    for entry in reversed(report.get("stages", [])):
+        if "method" in entry.get("report", {}):
+            return entry["report"]
+    return {}

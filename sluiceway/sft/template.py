@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from sluiceway.io.instructions import alpaca_prompt
+
 SEPARATOR = "\n\n"  # between the demonstration and the anchor (the reference code has none)
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[ntr\"'\\/])")
@@ -17,10 +19,7 @@ _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\", "/":
 
 def nuggets_prompt(instruction: str, input: str | None = None) -> str:
     """The part of an example the model is conditioned on (ends right before the answer)."""
-    prompt = f"Instruction:\n{instruction}\n"
-    if input and input.strip():
-        prompt += f"Input:\n{input}\n"
-    return prompt + "Response:\n"
+    return alpaca_prompt(instruction, input)
 
 
 def nuggets_example(instruction: str, input: str | None, output: str) -> tuple[str, str]:

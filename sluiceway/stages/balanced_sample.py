@@ -16,31 +16,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, RunContext
+from sluiceway.rows import alive_rows, reject, set_column
+from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
 RANK = "cluster_rank"
 WRITES = {RANK: pa.int32()}
 
 
-def sort_values(table: pa.Table, score: str | None, ascending: bool, seed: int) -> np.ndarray:
-    """Per row, a float where larger is better; a missing score ranks last."""
-    from sluiceway.diversity.raydata import row_hash, row_keys
-
-    if score is None:
-        return row_hash(row_keys(table), seed).astype(np.float64)
-    values = pc.cast(table.column(score), pa.float64()).to_numpy(zero_copy_only=False)
-    values = -values if ascending else values
-    return np.where(np.isnan(values), -np.inf, values)
-
-
 def top_rows(table: pa.Table, n: int, score: str | None, ascending: bool, seed: int) -> pa.Table:
     """The ``n`` best alive rows of a block as ``(value, key)``: candidates for the global top ``n``."""
-    from sluiceway.diversity.raydata import alive_mask, row_keys
+    from sluiceway.diversity.raydata import row_keys
+    from sluiceway.diversity.selection import sort_values
 
-    alive = table.filter(pa.array(alive_mask(table)))
+    alive = alive_rows(table)
     values, keys = sort_values(alive, score, ascending, seed), np.array(row_keys(alive), dtype=object)
     order = np.lexsort((keys.astype(str), -values))[:n] if len(keys) else np.zeros(0, np.int64)
     return pa.table({"value": pa.array(values[order], pa.float64()), "key": pa.array(keys[order], pa.string())})
@@ -51,6 +41,7 @@ def select_group(table: pa.Table, per_cluster: int | None, fraction: float | Non
                  cluster_column: str, stage_name: str) -> pa.Table:
     """Rank one cluster's alive rows and reject those outside its quota and the global top."""
     from sluiceway.diversity.raydata import row_keys
+    from sluiceway.diversity.selection import sort_values
 
     m = table.num_rows
     values, keys = sort_values(table, score, ascending, seed), np.array(row_keys(table), dtype=str)
@@ -60,19 +51,13 @@ def select_group(table: pa.Table, per_cluster: int | None, fraction: float | Non
     keep = rank <= quota
     if cutoff is not None:
         keep |= (values > cutoff[0]) | ((values == cutoff[0]) & (keys <= cutoff[1]))
-    table = table.append_column(RANK, pa.array(rank, pa.int32())) if RANK not in table.column_names else \
-        table.set_column(table.schema.get_field_index(RANK), RANK, pa.array(rank, pa.int32()))
+    table = set_column(table, RANK, pa.array(rank, pa.int32()))
     if keep.all():
         return table
     cluster = table.column(cluster_column)[0].as_py()
-    drop = pa.array(~keep)
-    detail = pa.array([None if k else f"cluster {cluster}: rank {r} of {m}, quota {quota}"
-                       for k, r in zip(keep, rank, strict=True)], pa.string())
-    for column, value in ((STAGE, pa.scalar(stage_name, pa.string())),
-                          (REASON, pa.scalar("not_selected", pa.string())), (DETAIL, detail)):
-        new = pc.if_else(drop, value, table.column(column))
-        table = table.set_column(table.schema.get_field_index(column), column, new)
-    return table
+    detail = [None if k else f"cluster {cluster}: rank {r} of {m}, quota {quota}"
+              for k, r in zip(keep, rank, strict=True)]
+    return reject(table, ~keep, stage_name, "not_selected", detail)
 
 
 @register
@@ -131,19 +116,9 @@ class BalancedSample(DatasetStage):
                 self.cluster_column, self.name)
         out = map_alive_groups(ds, self.cluster_column, select_group, args, WRITES, ctx.num_partitions)
         if self.metrics:
-            out = record_selection_diversity(out, self.name, self.cluster_column, ctx, self.column)
+            from sluiceway.diversity.selection import selection_diversity
+
+            out, stats = selection_diversity(out, self.name, self.cluster_column, self.column)
+            if stats is not None:
+                ctx.report(self.name)["diversity"] = stats
         return out
-
-
-def record_selection_diversity(ds: Any, stage_name: str, cluster_column: str, ctx: RunContext,
-                               column: str = "embedding") -> Any:
-    """Put kept vs rejected-by-this-stage diversity in ``ctx.extra['diversity'][stage_name]``."""
-    from sluiceway.diversity.raydata import diversity_stats
-
-    ds = ds.materialize()
-    if column not in ds.schema().names:
-        return ds
-    stats = diversity_stats(ds, column, cluster_column=cluster_column, stage_name=stage_name,
-                            names=("kept", "rejected"))
-    ctx.extra.setdefault("diversity", {})[stage_name] = stats
-    return ds

@@ -3,7 +3,7 @@
 * ``BatchStage`` — row-local, runs on Arrow batches in Ray tasks. ``compute`` returns new or
   replaced columns (scores, cleaned text); ``decide`` turns those into a rejection reason per row
   (``None`` keeps it). Scores stay in the output, so thresholds can be changed without recomputing.
-* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model once per Ray actor.
+* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model into ``_model`` once per Ray actor.
 * ``DatasetStage`` — whole-dataset (dedup, clustering, selection): ``apply`` gets and returns a
   Ray Dataset.
 
@@ -15,6 +15,7 @@ fields, so YAML keys are validated against them.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,8 +24,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import ray.data
 
-STAGE, REASON, DETAIL = "stage", "reason", "detail"
-RESERVED = ("id", STAGE, REASON, DETAIL)
+from sluiceway.rows import DETAIL, REASON, RESERVED, STAGE  # noqa: F401  (the row state, re-exported)
 
 
 @dataclasses.dataclass
@@ -71,12 +71,27 @@ class BatchStage(Stage):
 
 @dataclasses.dataclass
 class ModelStage(BatchStage):
-    """A batch stage holding a model: ``setup`` runs once per actor, before any batch."""
+    """A batch stage holding a model: ``setup`` loads it into ``_model`` once per actor, before any batch.
+    The model is never pickled (Ray ships the parameters); subclasses call ``super().validate()``."""
 
-    concurrency: int = 1
+    concurrency: int = 1  # Ray actors, each with its own copy of the model
+    _model: ClassVar[Any] = None
+
+    def validate(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
 
     def setup(self) -> None:
         raise NotImplementedError
+
+    def ensure_model(self) -> Any:
+        """The model, loading it now if ``setup`` has not run (unit tests without an actor)."""
+        if self._model is None:
+            self.setup()
+        return self._model
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_model"}
 
 
 @dataclasses.dataclass
@@ -89,9 +104,22 @@ class DatasetStage(Stage):
 
 @dataclasses.dataclass
 class RunContext:
-    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle."""
+    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle, and its report
+    section (``report(name)``: report.json nests it under the stage's entry as ``"report"``)."""
 
     output_dir: str
     num_partitions: int
     stats: Any = None  # handle of the run's StatsCollector actor
-    extra: dict = dataclasses.field(default_factory=dict)
+    sections: dict[str, dict] = dataclasses.field(default_factory=dict)
+    resumed_after: str | None = None  # the stage whose checkpoint this run resumed from
+
+    def report(self, stage: str) -> dict:
+        """The report section of ``stage`` (fill it in place)."""
+        return self.sections.setdefault(stage, {})
+
+    def path(self, *parts: str) -> str:
+        """``output_dir/parts...``, refusing absolute parts and ``..`` so a configured name cannot escape it."""
+        for part in parts:
+            if not part or os.path.isabs(part) or ".." in part.replace("\\", "/").split("/"):
+                raise ValueError(f"path {part!r} must be a relative path inside the output directory {self.output_dir}")
+        return os.path.join(self.output_dir, *parts)

@@ -24,8 +24,8 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 
 from sluiceway.stages.base import BatchStage
-from sluiceway.stages.gopher import texts_of
 from sluiceway.stages.registry import register
+from sluiceway.stages.rules import texts_of
 from sluiceway.text.lines import count_sentences, split_lines
 from sluiceway.text.words import count_words, has_nospace_script
 

@@ -57,10 +57,10 @@ class CarSelect(DatasetStage):
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.sft import frame
 
-        table = self.select(frame.collect(ds), ctx.extra)
+        table = self.select(frame.collect(ds), ctx.report(self.name))
         return frame.to_dataset(table, ctx.num_partitions)
 
-    def select(self, table: pa.Table, extra: dict | None = None) -> pa.Table:
+    def select(self, table: pa.Table, report: dict | None = None) -> pa.Table:
         """The whole stage on one Arrow table (usable without Ray)."""
         from sluiceway.sft import frame
         from sluiceway.sft.car import cds_select, ranks
@@ -87,13 +87,13 @@ class CarSelect(DatasetStage):
         table = frame.put(table, "car_pick", alive, [PICKS.get(int(w)) for w in why], pa.string())
         idx = np.flatnonzero(alive)
         drop = ~keep
-        table = frame.reject(table, idx[drop], self.name, "car_not_selected",
+        table = frame.reject_rows(table, idx[drop], self.name, "car_not_selected",
                              [f"iqs rank {r} of {n}, cluster {c}" for r, c in zip(rank[drop], labels[drop], strict=True)])
-        if extra is not None:
+        if report is not None:  # this stage's section of report.json
             prompt_chars, output_chars, sources = frame.report_inputs(table, alive)
-            extra["sft"] = selection_report(
+            report.update(selection_report(
                 "car", keep, frame.score_columns(table, alive, {self.score_column: scores}), labels, prompt_chars, output_chars, sources,
                 {"car": {"k": int(k), "n1": self.n1, "n2": self.n2, "top_n1": int((why == 1).sum()),
                          "added_by_clusters": int((why == 2).sum()), "embedder": self.embedder,
-                         "embedding_dim": int(x.shape[1])}})
+                         "embedding_dim": int(x.shape[1])}}))
         return table

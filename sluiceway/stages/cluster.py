@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.pipelines.outdir import inside
-from sluiceway.stages.base import REASON, DatasetStage, RunContext
+from sluiceway.rows import alive_mask, set_column
+from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
 CLUSTER_ID, CLUSTER_DISTANCE = "cluster_id", "cluster_distance"
@@ -34,8 +34,8 @@ def assign_batch(table: pa.Table, model: Any, column: str) -> pa.Table:
     from sluiceway.diversity.arrow import to_matrix
     from sluiceway.diversity.raydata import conform
 
-    mask = pc.and_(pc.is_null(table.column(REASON)), pc.is_valid(table.column(column)))
-    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    mask = alive_mask(table) & pc.is_valid(table.column(column)).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(mask)
     labels = np.zeros(table.num_rows, np.int32)
     dists = np.zeros(table.num_rows, np.float32)
     if len(rows):
@@ -46,9 +46,7 @@ def assign_batch(table: pa.Table, model: Any, column: str) -> pa.Table:
     for name, arr in new.items():
         if name in table.column_names:  # keep values of rows this stage does not touch
             arr = pc.if_else(pa.array(valid), arr, table.column(name).cast(WRITES[name]))
-            table = table.set_column(table.schema.get_field_index(name), name, arr)
-        else:
-            table = table.append_column(name, arr)
+        table = set_column(table, name, arr)
     return conform(table, WRITES)
 
 
@@ -123,13 +121,12 @@ class Cluster(DatasetStage):
         if not self.centroids:
             model = self.fit(ds)
             if model is None:  # every row rejected earlier (or without a vector): nothing to cluster, pass through
-                ctx.extra.setdefault("diversity", {})[self.name] = {"k": 0, "note": "no alive rows with a vector"}
+                ctx.report(self.name).update({"k": 0, "note": "no alive rows with a vector"})
                 return ds.map_batches(_no_clusters, batch_format="pyarrow")
-        saved = model.save(inside(ctx.output_dir, self.name))
+        saved = model.save(ctx.path(self.name))
         if self.metrics:  # assigns on the fly: the output below stays lazy (assignment is cheap)
             stats = diversity_stats(ds, self.column, model=model, k=model.k)
             fit = {key: model.info[key] for key in ("algorithm", "n_input", "n_fit", "pca_dim", "explained_variance",
                                                     "inertia", "reused_from") if key in model.info}
-            ctx.extra.setdefault("diversity", {})[self.name] = {"k": model.k, "model": os.path.abspath(saved),
-                                                                "fit": fit, **stats}
+            ctx.report(self.name).update({"k": model.k, "model": os.path.abspath(saved), "fit": fit, **stats})
         return ds.map_batches(assign_batch, batch_format="pyarrow", fn_args=(model, self.column))

@@ -39,7 +39,6 @@ class Embed(ModelStage):
     dim: int = 0  # 0 = read from the model files
 
     _resolved: tuple[str, int] | None = dataclasses.field(default=None, init=False, repr=False)
-    _embedder: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def model_paths(self) -> dict[str, str]:
         return {"model_path": self.model_path or ""}
@@ -47,9 +46,9 @@ class Embed(ModelStage):
     def validate(self) -> None:
         from sluiceway.diversity.fasttext_embedder import WEIGHTINGS
 
-        for key in ("batch_size", "concurrency"):
-            if getattr(self, key) < 1:
-                raise ValueError(f"{key} must be >= 1, got {getattr(self, key)}")
+        super().validate()
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.max_chars < 0 or self.dim < 0 or self.threads < 0 or self.max_seq_length < 0:
             raise ValueError("max_chars, dim, threads and max_seq_length must be >= 0")
         if self.weighting is not None and self.weighting not in WEIGHTINGS:
@@ -82,22 +81,17 @@ class Embed(ModelStage):
         backend, dim = self._resolve()
         kw: dict[str, Any] = {"weighting": self.weighting} if backend == "fasttext" else {
             "device": self.device, "threads": self.threads, "max_seq_length": self.max_seq_length or None}
-        self._embedder = load_embedder(backend, self.model_path, **kw)
-        if self._embedder.dim != dim:
-            raise ValueError(f"model {self.model_path or backend} makes {self._embedder.dim}-d vectors, "
-                             f"not dim={dim}")
-
-    def __getstate__(self) -> dict:  # ship the config to Ray actors, never a loaded model
-        return {**self.__dict__, "_embedder": None}
+        embedder = load_embedder(backend, self.model_path, **kw)
+        if embedder.dim != dim:
+            raise ValueError(f"model {self.model_path or backend} makes {embedder.dim}-d vectors, not dim={dim}")
+        self._model = embedder
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, pa.Array]:
         from sluiceway.diversity.arrow import to_vector_array
 
-        if self._embedder is None:
-            self.setup()
         texts = [t or "" for t in batch.column(self.text_column).to_pylist()]
         if self.max_chars:
             texts = [t[:self.max_chars] for t in texts]
-        X = self._embedder.encode(texts, batch_size=self.batch_size)
+        X = self.ensure_model().encode(texts, batch_size=self.batch_size)
         counters["embedded"] += len(texts)
         return {self.column: to_vector_array(X)}

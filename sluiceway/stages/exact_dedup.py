@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, RunContext
+from sluiceway.rows import alive_mask, reject
+from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
 _SPACE = re.compile(r"\s+")
@@ -34,7 +35,7 @@ def normalize_for_dedup(text: str, lowercase: bool, strip_punctuation: bool) -> 
 
 
 def _add_keys(table: pa.Table, lowercase: bool, strip_punctuation: bool) -> pa.Table:
-    alive = pc.is_null(table.column(REASON)).to_pylist()
+    alive = alive_mask(table).tolist()
     texts = table.column("text").to_pylist()
     hashes = [hashlib.blake2b(normalize_for_dedup(t, lowercase, strip_punctuation).encode("utf-8", "replace"),
                               digest_size=16).hexdigest() if ok and t is not None else None
@@ -56,13 +57,8 @@ def _mark(table: pa.Table, stage_name: str) -> pa.Table:
     dup = pc.fill_null(pc.and_(pc.is_valid(rep), pc.not_equal(rep, key)), False)
     rep_id, rep_source = _rep_parts(rep, dup)
     table = table.append_column("duplicate_of", rep_id)
-    if n and table.schema.get_field_index(REASON) >= 0:
-        for column, value in ((STAGE, stage_name), (REASON, "exact_duplicate")):
-            table = table.set_column(table.schema.get_field_index(column), column,
-                                     pc.if_else(dup, pa.scalar(value, pa.string()), table.column(column)))
-        detail = pc.if_else(dup, pc.binary_join_element_wise("duplicate of ", rep_id, " (", rep_source, ")", ""),
-                            table.column(DETAIL))
-        table = table.set_column(table.schema.get_field_index(DETAIL), DETAIL, detail)
+    detail = pc.binary_join_element_wise("duplicate of ", rep_id, " (", rep_source, ")", "")
+    table = reject(table, dup, stage_name, "exact_duplicate", detail)
     return table.drop_columns([c for c in (_HASH, _KEY, _REP, _COUNT) if c in table.column_names])
 
 

@@ -19,9 +19,8 @@ from typing import ClassVar
 
 import pyarrow as pa
 
-from sluiceway.stages.base import BatchStage
-from sluiceway.stages.gopher import texts_of, threshold_decisions
 from sluiceway.stages.registry import register
+from sluiceway.stages.rules import ThresholdStage, texts_of
 from sluiceway.text.lines import TERMINAL_PUNCTUATION, duplicates, nonblank_lines
 from sluiceway.text.words import cached_words
 
@@ -30,7 +29,7 @@ _F32 = pa.float32()
 
 @register
 @dataclasses.dataclass
-class FineWebQuality(BatchStage):
+class FineWebQuality(ThresholdStage):
     """FineWeb quality rules; each threshold is a field, ``null`` disables its rule."""
 
     name: ClassVar[str] = "fineweb_quality"
@@ -57,10 +56,7 @@ class FineWebQuality(BatchStage):
     )
 
     def validate(self) -> None:
-        for field, _ in self.RULES:
-            value = getattr(self, field)
-            if value is not None and value < 0:
-                raise ValueError(f"{field} must be >= 0 or null, got {value}")
+        super().validate()
         if self.short_line_length < 0:
             raise ValueError(f"short_line_length must be >= 0, got {self.short_line_length}")
         if not self.terminal_punctuation:
@@ -88,7 +84,7 @@ class FineWebQuality(BatchStage):
         return punct_ratio, short, dup, (newlines / words if words else float("inf") if newlines else 0.0)
 
     def decide(self, batch: pa.Table) -> list[tuple[str, str] | None]:
-        decisions = threshold_decisions(self, batch, self.RULES)
+        decisions = super().decide(batch)
         for i, empty in enumerate(batch.column("fineweb_short_line_ratio").is_null().to_pylist()):
             if empty:
                 decisions[i] = (f"{self.name}:empty", "no non-blank line")

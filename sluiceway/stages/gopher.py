@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
 from itertools import chain
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.stages.base import BatchStage
 from sluiceway.stages.registry import register
+from sluiceway.stages.rules import ThresholdStage, texts_of
 from sluiceway.text.lines import duplicates, nonblank_lines, split_paragraphs
 from sluiceway.text.ngrams import WordBatch, ngram_stats
 from sluiceway.text.words import NOSPACE_RE2, cached_words
@@ -41,10 +40,6 @@ _ABBREVIATION = (r"(?:^|[^\pL\pN.])(?:\pL(?:\.\pL)*|Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|v
                  r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Vol|Fig|Mt|Ft|approx)\.")
 
 
-def texts_of(batch: pa.Table) -> list[str]:
-    return [t or "" for t in batch.column("text").to_pylist()]
-
-
 def _ratio(num: float, den: float) -> float | None:
     return num / den if den else None
 
@@ -55,34 +50,9 @@ def _finite(values: np.ndarray, dtype: pa.DataType) -> pa.Array:
     return pa.array(values, pa.float64(), mask=~np.isfinite(values)).cast(dtype)
 
 
-def threshold_decisions(stage: Any, batch: pa.Table, rules: Sequence[tuple[str, str]]) -> list[tuple[str, str] | None]:
-    """Per row, the first rule that fires. ``rules`` are ``(field, column)`` pairs in checking order; a field
-    named ``min_*`` rejects values below its threshold, ``max_*`` values above it. Null thresholds and
-    null scores never fire."""
-    n = batch.num_rows
-    fired = np.full(n, -1, np.int64)
-    values: dict[str, np.ndarray] = {}
-    for k, (field, column) in enumerate(rules):
-        threshold = getattr(stage, field)
-        if threshold is None:
-            continue
-        if column not in values:
-            col = batch.column(column).cast(pa.float64())
-            values[column] = pc.fill_null(col, float("nan")).to_numpy()
-        v = values[column]
-        fail = v < threshold if field.startswith("min_") else v > threshold
-        fired[fail & (fired < 0)] = k
-    out: list[tuple[str, str] | None] = [None] * n
-    for i in np.flatnonzero(fired >= 0):
-        field, column = rules[fired[i]]
-        op = "<" if field.startswith("min_") else ">"
-        out[i] = (f"{stage.name}:{field}", f"{column}={values[column][i]:.4g} {op} {field}={getattr(stage, field)}")
-    return out
-
-
 @register
 @dataclasses.dataclass
-class GopherQuality(BatchStage):
+class GopherQuality(ThresholdStage):
     """Gopher's quality rules (Rae et al. 2021, Appendix A.1.1): 50-100,000 words; mean word length 3-10;
     hash and ellipsis to word ratios <= 0.1; <= 90% of lines starting with a bullet; <= 30% of lines ending
     with an ellipsis; >= 80% of words with an alphabetic character; >= 2 distinct stop words.
@@ -137,10 +107,7 @@ class GopherQuality(BatchStage):
     )
 
     def validate(self) -> None:
-        for field, _ in self.RULES:
-            value = getattr(self, field)
-            if value is not None and value < 0:
-                raise ValueError(f"{field} must be >= 0 or null, got {value}")
+        super().validate()
         for lo, hi in (("min_words", "max_words"), ("min_mean_word_length", "max_mean_word_length")):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and a > b:
@@ -207,9 +174,6 @@ class GopherQuality(BatchStage):
         n_ellipsis = sum(1 for line in lines if line.rstrip().endswith(("...", "…")))
         return _ratio(n_bullet, len(lines)), _ratio(n_ellipsis, len(lines))
 
-    def decide(self, batch: pa.Table) -> list[tuple[str, str] | None]:
-        return threshold_decisions(self, batch, self.RULES)
-
 
 _TOP_NS = (2, 3, 4)
 _DUP_NS = (5, 6, 7, 8, 9, 10)
@@ -217,7 +181,7 @@ _DUP_NS = (5, 6, 7, 8, 9, 10)
 
 @register
 @dataclasses.dataclass
-class GopherRepetition(BatchStage):
+class GopherRepetition(ThresholdStage):
     """Gopher's repetition rules (Rae et al. 2021, Appendix A, Table A1). Fractions of the document:
     duplicate lines (<= 0.30) and their characters (<= 0.20); duplicate paragraphs (<= 0.30) and their
     characters (<= 0.20); characters in the most frequent 2/3/4-gram (<= 0.20/0.18/0.16); characters in
@@ -259,11 +223,7 @@ class GopherRepetition(BatchStage):
         (f"max_{c.removeprefix('gopher_')}", c) for c in writes
     )
 
-    def validate(self) -> None:
-        for field, _ in self.RULES:
-            value = getattr(self, field)
-            if value is not None and not 0 <= value <= 1:
-                raise ValueError(f"{field} must be a fraction in [0, 1] or null, got {value}")
+    FRACTIONS: ClassVar[bool] = True
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, pa.Array | list]:
         texts = texts_of(batch)
@@ -295,6 +255,3 @@ class GopherRepetition(BatchStage):
                 else:
                     out[name] = pa.nulls(len(texts), _F32)
         return out
-
-    def decide(self, batch: pa.Table) -> list[tuple[str, str] | None]:
-        return threshold_decisions(self, batch, self.RULES)

@@ -37,18 +37,17 @@ class IQSScore(ModelStage):
         return {"model": self.model}
 
     def validate(self) -> None:
+        super().validate()
         if not self.model:
             raise ValueError("model: give the folder of a trained IQS model (sluiceway iqs train --output ...)")
 
     def setup(self) -> None:
         from sluiceway.sft.iqs import load_iqs
 
-        self._scorer: Any = load_iqs(self.model, self.device)
+        self._model = load_iqs(self.model, self.device)
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        if getattr(self, "_scorer", None) is None:
-            self.setup()
-        scores = self._scorer.score(_column(batch, "instruction"), _column(batch, "input"), _column(batch, "output"))
+        scores = self.ensure_model().score(_column(batch, "instruction"), _column(batch, "input"), _column(batch, "output"))
         counters["scored"] += batch.num_rows
         return {"iqs_score": pa.array(scores, pa.float64())}
 

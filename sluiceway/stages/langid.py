@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from sluiceway.stages.base import ModelStage
-from sluiceway.stages.quality import HoldsModel
 from sluiceway.stages.registry import register
 
 UNKNOWN = "unknown"
@@ -27,7 +26,7 @@ UNKNOWN = "unknown"
 
 @register
 @dataclasses.dataclass
-class LanguageId(HoldsModel, ModelStage):
+class LanguageId(ModelStage):
     """Identify the language with fastText; optionally keep only listed languages."""
 
     name: ClassVar[str] = "langid"
@@ -40,7 +39,7 @@ class LanguageId(HoldsModel, ModelStage):
     min_chars: int = 10  # fewer non-space characters → "unknown" (fastText is overconfident on snippets)
 
     def __post_init__(self) -> None:
-        from sluiceway.models.fasttext_io import normalize_label
+        from sluiceway.fasttext_models.fasttext_io import normalize_label
 
         self.languages = tuple(normalize_label(x) for x in self.languages)
 
@@ -48,8 +47,9 @@ class LanguageId(HoldsModel, ModelStage):
         return {"model": self.model}
 
     def validate(self) -> None:
-        from sluiceway.models.fasttext_io import check_model_file
+        from sluiceway.fasttext_models.fasttext_io import check_model_file
 
+        super().validate()
         if not self.model:
             raise ValueError("model: lid176 (the shipped lid.176), or the path of a fastText language-ID model "
                              "(lid.176.bin, GlotLID, or one from `sluiceway langid train`)")
@@ -58,15 +58,13 @@ class LanguageId(HoldsModel, ModelStage):
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.min_chars < 0:
             raise ValueError(f"min_chars must be >= 0, got {self.min_chars}")
-        if self.concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
         try:
             check_model_file(self.model)
         except OSError as exc:  # missing file, or the package that ships lid.176 is not installed
             raise ValueError(str(exc)) from exc
 
     def setup(self) -> None:
-        from sluiceway.models.fasttext_io import load_model, model_labels
+        from sluiceway.fasttext_models.fasttext_io import load_model, model_labels
 
         model = load_model(self.model)
         known = set(model_labels(model))
@@ -77,7 +75,7 @@ class LanguageId(HoldsModel, ModelStage):
         self._model = model
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        from sluiceway.models.fasttext_io import top_label
+        from sluiceway.fasttext_models.fasttext_io import top_label
 
         texts = batch.column("text").to_pylist()
         labels, scores = top_label(self.ensure_model(), texts)  # cleans line breaks

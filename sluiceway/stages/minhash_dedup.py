@@ -55,7 +55,6 @@ from sluiceway.dedup.tables import (
     signature_rows,
 )
 from sluiceway.dedup.verify import jaccard_lists
-from sluiceway.pipelines.outdir import inside
 from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
@@ -201,7 +200,7 @@ class _Run:
     def __init__(self, stage: MinHashDedup, ctx: RunContext):
         self.stage, self.ctx = stage, ctx
         self.plan = stage.plan()
-        self.cp = Checkpoints(inside(ctx.output_dir, CHECKPOINT_DIR))
+        self.cp = Checkpoints(ctx.path(CHECKPOINT_DIR))
         self.parts = max(1, ctx.num_partitions)
         self.report: dict[str, Any] = {"bands": self.plan.bands, "rows": self.plan.rows,
                                        "checkpoints": os.path.abspath(self.cp.root), "steps": {}}
@@ -321,7 +320,7 @@ class _Run:
 
         info = self.step("representatives", rep_key, representatives)
         self.report["in_components"] = info["rows"]
-        self.ctx.extra[stage.name] = self.report
+        self.ctx.sections[stage.name] = self.report
         if not info["rows"]:
             return keyed.map_batches(_mark_none, batch_format="pyarrow", fn_args=(stage.name,))
         reps = self.read("representatives", rep_key, REP_SCHEMA)

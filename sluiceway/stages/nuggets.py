@@ -73,7 +73,7 @@ class NuggetsScore(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.sft import frame
-        table = self.select(frame.collect(ds), ctx.extra, scorer=_ray_scorer(self))
+        table = self.select(frame.collect(ds), ctx.report(self.name), scorer=_ray_scorer(self))
         return frame.to_dataset(table, ctx.num_partitions)
 
     def pick_anchors(self, ex: list[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -92,7 +92,7 @@ class NuggetsScore(DatasetStage):
             return kmeans_anchors(labels, distances), labels
         return random_anchors(n, self.num_anchors, self.seed), labels
 
-    def select(self, table: pa.Table, extra: dict | None = None, scorer: Any = None) -> pa.Table:
+    def select(self, table: pa.Table, report: dict | None = None, scorer: Any = None) -> pa.Table:
         """The whole stage on one Arrow table; ``scorer(candidates, anchors, anchor_of)`` defaults to in-process."""
         from sluiceway.sft import frame
         from sluiceway.sft.lm import preflight
@@ -122,17 +122,17 @@ class NuggetsScore(DatasetStage):
         drop = ~keep
         rule = (f"> {self.threshold}" if self.threshold is not None else
                 f"top {self.top_fraction:.2%}" if self.top_fraction is not None else f"top {self.top_k}")
-        table = frame.reject(table, idx[drop], self.name, "nuggets_not_selected",
+        table = frame.reject_rows(table, idx[drop], self.name, "nuggets_not_selected",
                              [f"golden score {g:.3f} not {rule}" if not np.isnan(g) else "no golden score"
                               for g in gs[drop]])
-        if extra is not None:
+        if report is not None:  # this stage's section of report.json
             prompt_chars, output_chars, sources = frame.report_inputs(table, alive)
             notes = [STAND_IN_NOTE] if is_stand_in(self.model) else []
-            extra["sft"] = selection_report(
+            report.update(selection_report(
                 "nuggets", keep, frame.score_columns(table, alive, {"golden_score": gs}), labels, prompt_chars, output_chars, sources,
                 {"notes": notes, "nuggets": {"anchors": self.anchors, "num_anchors": int(len(anchor_idx)),
                                              "model": self.model, "reference_template": self.reference_template,
-                                             "reuse_cache": self.reuse_cache, "selection": rule if drop.any() else "all"}})
+                                             "reuse_cache": self.reuse_cache, "selection": rule if drop.any() else "all"}}))
         return table
 
 

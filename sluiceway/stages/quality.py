@@ -17,32 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, ModelStage, RunContext
+from sluiceway.rows import alive_mask, reject
+from sluiceway.stages.base import DatasetStage, ModelStage, RunContext
 from sluiceway.stages.registry import register
 
 SCORE = "quality_score"
 
 
-class HoldsModel:
-    """Mixin for model stages: the loaded model lives in ``_model`` and is never pickled."""
-
-    _model: ClassVar[Any] = None
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_model", None)
-        return state
-
-    def ensure_model(self) -> Any:
-        """The model, loading it now if ``setup`` has not run (unit tests without an actor)."""
-        if self._model is None:
-            self.setup()  # type: ignore[attr-defined]
-        return self._model
-
-
 @register
 @dataclasses.dataclass
-class FastTextQuality(HoldsModel, ModelStage):
+class FastTextQuality(ModelStage):
     """Score quality with a fastText classifier; keep by threshold or Pareto sampling."""
 
     name: ClassVar[str] = "fasttext_quality"
@@ -60,6 +44,7 @@ class FastTextQuality(HoldsModel, ModelStage):
         return {"model": self.model}
 
     def validate(self) -> None:
+        super().validate()
         if not self.model:
             raise ValueError("model: path of a fastText model is required (train one with `sluiceway quality train`)")
         if self.mode not in ("threshold", "pareto", "score"):
@@ -69,11 +54,9 @@ class FastTextQuality(HoldsModel, ModelStage):
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         if self.alpha <= 0:
             raise ValueError(f"alpha must be positive, got {self.alpha}")
-        if self.concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
 
     def setup(self) -> None:
-        from sluiceway.models.fasttext_io import load_model, model_labels, normalize_label
+        from sluiceway.fasttext_models.fasttext_io import load_model, model_labels, normalize_label
 
         model = load_model(self.model)
         if normalize_label(self.label) not in model_labels(model):
@@ -82,7 +65,7 @@ class FastTextQuality(HoldsModel, ModelStage):
         self._model = model
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        from sluiceway.models.fasttext_io import label_probability
+        from sluiceway.fasttext_models.fasttext_io import label_probability
 
         scores = label_probability(self.ensure_model(), batch.column("text").to_pylist(), self.label)
         counters["docs_scored"] += batch.num_rows
@@ -95,7 +78,7 @@ class FastTextQuality(HoldsModel, ModelStage):
         if self.mode == "threshold":
             return [None if s >= self.threshold else ("low_quality", f"{SCORE} {s:.4f} < {self.threshold:g}")
                     for s in scores]
-        from sluiceway.models.selection import pareto_keep
+        from sluiceway.topk import pareto_keep
 
         keep = pareto_keep(scores, row_keys(batch), self.alpha, self.seed)
         return [None if k else ("low_quality", f"pareto(alpha={self.alpha:g}) sample; {SCORE} {s:.4f}")
@@ -115,9 +98,9 @@ def row_keys(table: pa.Table) -> list[str]:
 
 
 def _alive_keys(table: pa.Table, column: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from sluiceway.models.selection import score_key, stable_hash
+    from sluiceway.topk import score_key, stable_hash
 
-    alive = pc.is_null(table.column(REASON)).to_numpy(zero_copy_only=False)
+    alive = alive_mask(table)
     sub = table.filter(pa.array(alive))
     scores = pc.cast(sub.column(column), pa.float64()).to_numpy(zero_copy_only=False)
     return alive, score_key(scores), stable_hash(row_keys(sub), seed)
@@ -134,35 +117,29 @@ def _np(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hist_fn(table: pa.Table, prefix: tuple[int, ...]) -> pa.Table:
-    from sluiceway.models.selection import histogram
+    from sluiceway.topk import histogram
 
     return pa.table({"counts": [histogram(*_np(table), prefix).tolist()]})
 
 
 def _collect_fn(table: pa.Table, prefix: tuple[int, ...]) -> pa.Table:
-    from sluiceway.models.selection import candidates
+    from sluiceway.topk import candidates
 
     return table.filter(pa.array(candidates(*_np(table), prefix)))
 
 
 def _mark_fn(table: pa.Table, column: str, seed: int, cutoff: tuple[int, int] | None, stage: str,
              detail: str) -> pa.Table:
-    from sluiceway.models.selection import keep_mask
+    from sluiceway.topk import keep_mask
 
     alive, skey, h = _alive_keys(table, column, seed)
     drop = np.zeros(table.num_rows, dtype=bool)
     drop[np.flatnonzero(alive)] = ~keep_mask(skey, h, cutoff)
-    if not drop.any():
-        return table
-    mask = pa.array(drop)
-    for name, value in ((STAGE, stage), (REASON, "below_top_fraction"), (DETAIL, detail)):
-        idx = table.schema.get_field_index(name)
-        table = table.set_column(idx, name, pc.if_else(mask, pa.scalar(value, pa.string()), table.column(name)))
-    return table
+    return reject(table, drop, stage, "below_top_fraction", detail)
 
 
 def key_to_score(key: int) -> float:
-    """Inverse of :func:`sluiceway.models.selection.score_key` (for messages)."""
+    """Inverse of :func:`sluiceway.topk.score_key` (for messages)."""
     bits = key ^ (1 << 63) if key >> 63 else ~key & ((1 << 64) - 1)
     return float(np.array([bits], dtype=np.uint64).view(np.float64)[0])
 
@@ -190,7 +167,7 @@ class KeepTopFraction(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         """Two or more passes over the materialized scores: count, radix-select the cutoff, mark."""
-        from sluiceway.models.selection import topk_cutoff
+        from sluiceway.topk import topk_cutoff
 
         ds = ds.materialize()  # the scores are computed once, whatever the number of passes
         keys = ds.map_batches(_keys_fn, batch_format="pyarrow", fn_args=(self.column, self.seed)).materialize()

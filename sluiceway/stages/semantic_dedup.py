@@ -20,7 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sluiceway.stages.base import DETAIL, REASON, STAGE, DatasetStage, RunContext
+from sluiceway.rows import reject, set_column
+from sluiceway.stages.base import DatasetStage, RunContext
 from sluiceway.stages.registry import register
 
 SIMILARITY, TWIN = "semantic_similarity", "semantic_duplicate_of"
@@ -51,7 +52,7 @@ def dedup_group(table: pa.Table, column: str, eps: float, score: str | None, asc
     """SemDeDup one cluster's alive rows; rows without a vector pass through."""
     from sluiceway.diversity.arrow import l2_normalize, to_matrix
     from sluiceway.diversity.raydata import row_keys
-    from sluiceway.stages.balanced_sample import sort_values
+    from sluiceway.diversity.selection import sort_values
 
     valid = pc.is_valid(table.column(column)).to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(valid)
@@ -72,23 +73,14 @@ def dedup_group(table: pa.Table, column: str, eps: float, score: str | None, asc
         twin[target[dup]] = ids[arg[dup]]
         twin_source[target[dup]] = sources[arg[dup]]
     dup_mask = np.array([t is not None for t in twin])
-    table = _put(table, SIMILARITY, pa.array(sim, pa.float32(), mask=np.isnan(sim)))
-    table = _put(table, TWIN, pa.array(twin, pa.string()))
+    table = set_column(table, SIMILARITY, pa.array(sim, pa.float32(), mask=np.isnan(sim)))
+    table = set_column(table, TWIN, pa.array(twin, pa.string()))
     if not dup_mask.any():
         return table
     cluster = table.column(cluster_column)[0].as_py()
-    detail = pa.array([f"cosine {s:.4f} > {1 - eps:.4f} to {t} ({src}, cluster {cluster})" if t is not None
-                       else None for s, t, src in zip(sim, twin, twin_source, strict=True)], pa.string())
-    drop = pa.array(dup_mask)
-    for name, value in ((STAGE, pa.scalar(stage_name, pa.string())),
-                        (REASON, pa.scalar("semantic_duplicate", pa.string())), (DETAIL, detail)):
-        table = table.set_column(table.schema.get_field_index(name), name, pc.if_else(drop, value, table.column(name)))
-    return table
-
-
-def _put(table: pa.Table, name: str, arr: pa.Array) -> pa.Table:
-    idx = table.schema.get_field_index(name)
-    return table.set_column(idx, name, arr) if idx >= 0 else table.append_column(name, arr)
+    detail = [f"cosine {s:.4f} > {1 - eps:.4f} to {t} ({src}, cluster {cluster})" if t is not None
+              else None for s, t, src in zip(sim, twin, twin_source, strict=True)]
+    return reject(table, dup_mask, stage_name, "semantic_duplicate", detail)
 
 
 @register
@@ -117,10 +109,12 @@ class SemanticDedup(DatasetStage):
 
     def apply(self, ds: Any, ctx: RunContext) -> Any:
         from sluiceway.diversity.raydata import map_alive_groups
-        from sluiceway.stages.balanced_sample import record_selection_diversity
+        from sluiceway.diversity.selection import selection_diversity
 
         args = (self.column, self.eps, self.score, self.ascending, self.seed, self.cluster_column, self.name)
         out = map_alive_groups(ds.materialize(), self.cluster_column, dedup_group, args, WRITES, ctx.num_partitions)
         if self.metrics:
-            out = record_selection_diversity(out, self.name, self.cluster_column, ctx, self.column)
+            out, stats = selection_diversity(out, self.name, self.cluster_column, self.column)
+            if stats is not None:
+                ctx.report(self.name)["diversity"] = stats
         return out

@@ -19,13 +19,12 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from sluiceway.stages.base import ModelStage, Stage
-from sluiceway.stages.quality import HoldsModel
 from sluiceway.stages.registry import register
 
 
 @register
 @dataclasses.dataclass
-class CountTokens(HoldsModel, ModelStage):
+class CountTokens(ModelStage):
     """Count tokens per document with a Hugging Face tokenizer (batched)."""
 
     name: ClassVar[str] = "count_tokens"
@@ -40,9 +39,10 @@ class CountTokens(HoldsModel, ModelStage):
         return {"tokenizer": self.tokenizer}
 
     def validate(self) -> None:
-        if self.concurrency < 1 or self.threads < 1:
-            raise ValueError(f"concurrency and threads must be >= 1, got {self.concurrency} and {self.threads}")
-        from sluiceway.models.tokenizer import resolve_path
+        super().validate()
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        from sluiceway.text.tokenizer import resolve_path
 
         try:
             resolve_path(self.tokenizer)
@@ -55,12 +55,12 @@ class CountTokens(HoldsModel, ModelStage):
         # read when the Rust thread pool starts (first batch encode in this process)
         os.environ.setdefault("RAYON_NUM_THREADS", str(self.threads))
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "true" if self.threads > 1 else "false")
-        from sluiceway.models.tokenizer import load_tokenizer
+        from sluiceway.text.tokenizer import load_tokenizer
 
         self._model = load_tokenizer(self.tokenizer)
 
     def compute(self, batch: pa.Table, counters: Counter) -> dict[str, Any]:
-        from sluiceway.models.tokenizer import count_tokens
+        from sluiceway.text.tokenizer import count_tokens
 
         counts = count_tokens(self.ensure_model(), batch.column("text").to_pylist(), self.add_special_tokens)
         counters["tokens_counted"] += int(counts.sum())  # all rows this stage saw, kept or not later

@@ -1,4 +1,4 @@
-"""Tests for the deterministic demo-data generator (sluiceway.demo)."""
+"""Tests for the deterministic demo-data generator (demo/, outside the installed package)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sluiceway.demo import make_demo_corpus
+from demo import make_demo_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = 200

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sluiceway.cli.diversity import add_parser
 from sluiceway.diversity.arrow import to_vector_array
-from sluiceway.diversity.cli import add_parser
 from sluiceway.diversity.output import diversity_of_output
 from sluiceway.diversity.synthetic import topic_corpus
 

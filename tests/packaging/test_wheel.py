@@ -43,6 +43,7 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     names = zipfile.ZipFile(wheel).namelist()
     assert "sluiceway/planning/presets/models/llama2-7b.yaml" in names
     assert "sluiceway/planning/presets/hardware/h100.yaml" in names
+    assert not any(n.startswith("demo/") or n.startswith("sluiceway/demo/") for n in names)  # checkout only
     _run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], base, env)
     env.update(PYTHONPATH=str(site), SLUICEWAY_PROGRESS="0", HF_HUB_OFFLINE="1")
     return site, env
@@ -66,9 +67,8 @@ def test_default_pipeline_from_installed_wheel(installed, tmp_path):
     """The shipped config, copied out of the checkout, on a generated sample: nothing lost, tokens counted."""
     site, env = installed
     shutil.copy(ROOT / "configs" / "pretrain_web.yaml", tmp_path / "pretrain_web.yaml")
-    _run([sys.executable, "-c", "from sluiceway.demo import make_demo_corpus; "
-          "make_demo_corpus('data', docs=60, seed=1, quality_docs=2, langid_sentences=2, sft_examples=2)"],
-         tmp_path, env)
+    _run([sys.executable, str(ROOT / "scripts" / "make_demo_corpus.py"), "--out", "data", "--docs", "60", "--seed", "1",
+          "--quality-docs", "2", "--langid-sentences", "2", "--sft-examples", "2"], tmp_path, env)
     n_in = json.loads((tmp_path / "data" / "manifest.json").read_text())["docs"]  # lines, edge cases included
     _run([str(site / "bin" / "sluiceway"), "run", "pretrain_web.yaml", "--input", "data/web-*.jsonl.gz",
           "--output", "out"], tmp_path, env, timeout=600)

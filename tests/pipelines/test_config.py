@@ -99,11 +99,11 @@ def _models_for_shipped_configs(root) -> None:
     import random
 
     from sluiceway.diversity.fasttext_embedder import train_fasttext_embedder
-    from sluiceway.models.langid import train_langid
-    from sluiceway.models.params import LangidTrainParams, QualityTrainParams
-    from sluiceway.models.quality import train_quality
-    from sluiceway.models.tokenizer import train_bpe
+    from sluiceway.fasttext_models.langid import train_langid
+    from sluiceway.fasttext_models.params import LangidTrainParams, QualityTrainParams
+    from sluiceway.fasttext_models.quality import train_quality
     from sluiceway.sft.iqs import IQSPair, train_iqs
+    from sluiceway.text.tokenizer import train_bpe
 
     rng = random.Random(0)
     good = "rivers shape valleys and scholars measured the flow of water over centuries".split()

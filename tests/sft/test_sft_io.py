@@ -2,14 +2,8 @@ import json
 
 import pytest
 
-from sluiceway.sft.io import (
-    iter_records,
-    normalize,
-    parse_record,
-    parse_sharegpt,
-    record_source,
-    write_selected,
-)
+from sluiceway.io.instructions import parse_record, parse_sharegpt
+from sluiceway.sft.io import iter_records, normalize, record_source, write_selected
 
 
 def test_sharegpt_first_exchange_and_turn_count():

@@ -10,10 +10,11 @@ import pytest
 
 pytest.importorskip("transformers")
 
+from sluiceway.cli.sft import add_parser  # noqa: E402
 from sluiceway.pipelines.pipeline import Pipeline  # noqa: E402
-from sluiceway.sft.cli import add_parser  # noqa: E402
+from sluiceway.pipelines.report import stage_section  # noqa: E402
+from sluiceway.pipelines.sft_select import run_select  # noqa: E402
 from sluiceway.sft.iqs import IQSPair, train_iqs  # noqa: E402
-from sluiceway.sft.select import run_select  # noqa: E402
 from sluiceway.sft.tiny_lm import build_tiny_lm  # noqa: E402
 from sluiceway.stages.car_select import CarSelect  # noqa: E402
 from sluiceway.stages.iqs import IQSScore  # noqa: E402
@@ -62,9 +63,12 @@ def test_three_stages_on_ray_write_the_input_format(ray_session, tmp_path):
     assert {"iqs_score", "golden_score", "car_cluster"} <= set(scores[0])
     broken = next(r for r in scores if r["id"] == "broken")
     assert broken["reason"] == "missing_text" and not broken["selected"]
-    assert report["sft"]["method"] == "car" and report["sft"]["selected"] == len(selected)
+    car = stage_section(report, "car_select")
+    assert car["method"] == "car" and car["selected"] == len(selected)
+    assert stage_section(report, "nuggets_score")["method"] == "nuggets"  # each stage keeps its own section
+    assert "sft" not in report  # only report_extra writes top-level keys
     saved = json.load(open(os.path.join(out, "report.json")))
-    assert saved["selected_file"].endswith("selected.json") and "sft" in saved
+    assert saved["selected_file"].endswith("selected.json") and stage_section(saved, "car_select") == car
 
 
 def test_cli_hook_registers_commands():
@@ -78,7 +82,7 @@ def test_cli_hook_registers_commands():
 
 
 def test_lm_train_demo_writes_a_marked_stand_in(tmp_path, capsys):
-    from sluiceway.sft.cli import _lm_train_demo
+    from sluiceway.cli.sft import _lm_train_demo
     from sluiceway.sft.tiny_lm import is_stand_in
 
     src = tmp_path / "a.jsonl"
@@ -87,3 +91,29 @@ def test_lm_train_demo_writes_a_marked_stand_in(tmp_path, capsys):
                               seed=0)
     assert _lm_train_demo(args) == 0
     assert is_stand_in(str(tmp_path / "m")) and "stand-in" in capsys.readouterr().out
+
+
+def test_sluiceway_run_reads_instruction_records(ray_session, tmp_path):
+    """`sluiceway run` on an SFT config: the reader lifts ShareGPT records into instruction/input/output."""
+    import pyarrow.dataset as pads
+
+    from sluiceway.cli import main
+
+    recs = conversations(12)
+    src = tmp_path / "chats.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    iqs = str(tmp_path / "iqs")
+    train_iqs([IQSPair(f"Tell me about {t}", "", f"About {t}:\n- a\n- b", f"{t}?") for t in TOPICS * 2],
+              iqs, use_embeddings=False)
+    cfg = tmp_path / "sft.yaml"
+    cfg.write_text(f"stages:\n  - iqs_score: {{model: {iqs}}}\n  - car_select: {{n1: 3, n2: 1, k: 3, embedder: hashing}}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(cfg), "--input", str(src), "--output", str(out), "--num-cpus", "2"]) == 0
+    report = json.load(open(out / "report.json"))
+    assert report["rows"]["input"] == 13 and report["rows"]["accounted"]
+    assert stage_section(report, "car_select")["method"] == "car"
+    rejected = pads.dataset(str(out / "rejected")).to_table().to_pylist()
+    assert [r["source"] for r in rejected if r["reason"] == "malformed"] == ["chats.jsonl:13"]  # the broken record
+    assert any("no assistant turn" in (r["detail"] or "") for r in rejected)
+    kept = pads.dataset(str(out / "kept")).to_table().to_pylist()
+    assert kept and all(r["instruction"].startswith("Tell me about") and r["iqs_score"] is not None for r in kept)

@@ -104,5 +104,5 @@ def test_balanced_sample_on_ray(ray_session, tmp_path):
     assert kept_ids(pa.Table.from_pylist(list(rows.values()))) == ["r24", "r25", "r26", "r27", "r28"]
     assert rows["r29"]["reason"] == "x" and rows["r29"]["stage"] == "read" and rows["r29"]["cluster_rank"] is None
     assert rows["r26"]["cluster_rank"] == 1 and rows["r0"]["reason"] == "not_selected"
-    div = ctx.extra["diversity"]["balanced_sample"]
+    div = ctx.report("balanced_sample")["diversity"]
     assert div["kept"]["rows"] == 5 and div["rejected"]["rows"] == 24  # r29 is not this stage's rejection

@@ -34,8 +34,8 @@ def pool(n=60, dead=(3,)):
 
 def test_selects_top_n1_plus_cluster_tops_and_passes_rejected_through():
     stage = CarSelect(n1=5, n2=1, k=6, embedder="hashing", seed=0)
-    extra: dict = {}
-    out = stage.select(pool(), extra)
+    report: dict = {}
+    out = stage.select(pool(), report)
     assert out.num_rows == 60
     kept = [r for r in out.to_pylist() if r["reason"] is None]
     top5 = sorted((r for r in out.to_pylist() if r["id"] != "r3"), key=lambda r: -r["iqs_score"])[:5]
@@ -47,16 +47,16 @@ def test_selects_top_n1_plus_cluster_tops_and_passes_rejected_through():
     assert dead["reason"] == "malformed" and dead["car_cluster"] is None
     not_sel = [r for r in out.to_pylist() if r["reason"] == "car_not_selected"]
     assert len(not_sel) == 59 - len(kept) and all(r["stage"] == "car_select" for r in not_sel)
-    rep = extra["sft"]
+    rep = report
     assert rep["selected"] == len(kept) and rep["pool"] == 59
     assert rep["clusters"]["covered_by_selection"] == rep["clusters"]["pool"] == len(clusters)
     assert set(rep["sources"]["pool"]) == {"A", "B"} and sum(rep["scores"]["iqs_score"]["pool"]["counts"]) == 59
 
 
 def test_fraction_and_default_k():
-    extra: dict = {}
-    out = CarSelect(n1=0.1, n2=0, embedder="hashing", pca_variance=None).select(pool(40, dead=()), extra)
-    assert extra["sft"]["selected"] == 4 and extra["sft"]["car"]["k"] == 4
+    report: dict = {}
+    out = CarSelect(n1=0.1, n2=0, embedder="hashing", pca_variance=None).select(pool(40, dead=()), report)
+    assert report["selected"] == 4 and report["car"]["k"] == 4
     assert Counter(out.column("reason").to_pylist())["car_not_selected"] == 36
 
 

@@ -71,16 +71,17 @@ def corpus(tmp_path_factory):
 
 def test_pipeline_embed_cluster_semantic_dedup(ray_session, corpus):
     from sluiceway.pipelines.pipeline import Pipeline
+    from sluiceway.pipelines.report import stage_section
 
     root, path, model = corpus
     out = str(root / "out")
     stages = [Embed(backend="fasttext", model_path=model), Cluster(k=4, seed=0), SemanticDedup(eps=0.001)]
     report = Pipeline(stages).run(path, out, quiet=True)
     assert report["rows"]["accounted"] and report["rows"]["input"] == 161
-    div = report["diversity"]["cluster"]
+    div = stage_section(report, "cluster")
     assert div["k"] == 4 and div["alive"]["rows"] == 161 and div["fit"]["n_fit"] == 161
     assert div["alive"]["effective_clusters"] > 3.5  # four balanced topics
-    dedup = report["diversity"]["semantic_dedup"]
+    dedup = stage_section(report, "semantic_dedup")["diversity"]
     assert dedup["kept"]["rows"] == report["rows"]["kept"] and dedup["rejected"]["rows"] == report["rows"]["rejected"]
     rejected = pads.dataset(os.path.join(out, "rejected")).to_table().to_pylist()
     assert rejected and all(r["reason"] == "semantic_duplicate" for r in rejected)

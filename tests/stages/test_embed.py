@@ -48,8 +48,8 @@ def test_embed_writes_unit_vectors_for_alive_rows(model_dir):
 def test_embed_stage_pickles_without_its_model(model_dir):
     stage = Embed(backend="fasttext", model_path=model_dir, column="vec", max_chars=5)
     apply_stage(stage, batch(["cat"], [None]), Counter())
-    assert stage._embedder is not None
-    assert pickle.loads(pickle.dumps(stage))._embedder is None
+    assert stage._model is not None
+    assert pickle.loads(pickle.dumps(stage))._model is None
 
 
 def test_embed_config_errors(tmp_path):

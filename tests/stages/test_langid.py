@@ -7,7 +7,7 @@ import pytest
 from sluiceway.pipelines.execute import apply_stage
 from sluiceway.stages.langid import LanguageId
 from sluiceway.stages.registry import ConfigError, build_stage
-from tests.models.tiny_models import langid_model, table
+from tests.fasttext_models.tiny_models import langid_model, table
 
 TEXTS = ["the dog runs to the garden while children play", "der Hund läuft in den Garten",
          "la maison est grande et le chien court", "房子很大狗跑到花园里", "дом большой и собака бежит в сад",

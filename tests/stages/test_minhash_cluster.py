@@ -78,7 +78,7 @@ def run_job(out_dir: str) -> dict:
         ctx = RunContext(output_dir=os.path.join(out_dir, name), num_partitions=3)
         ds = ray.data.from_arrow(table).repartition(6)
         rows = stage.apply(ds, ctx).take_all()
-        return rows, ctx.extra[stage.name]
+        return rows, ctx.report(stage.name)
 
     rows, info = run("plain")
     result["plain"], result["plain_steps"] = outcome(rows), info["steps"]

@@ -89,7 +89,7 @@ def test_pipeline_resumes_after_failure_and_equals_reference(ray_session, tmp_pa
             Pipeline([stage]).run(src, out, quiet=True)
     report = Pipeline([stage]).run(src, out, resume=True, quiet=True)
     assert report["rows"]["accounted"]
-    assert report["minhash_dedup"]["steps"] == {"signatures": "reused", "candidates": "reused",
+    assert report["stages"][-1]["report"]["steps"] == {"signatures": "reused", "candidates": "reused",
                                                  "verified": "reused", "components": "computed",
                                                  "representatives": "computed"}
     rows = read_rows(out)

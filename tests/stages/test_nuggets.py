@@ -36,8 +36,8 @@ def pool(dead=(2,)):
 
 def test_random_anchors_top_k(tiny):
     stage = NuggetsScore(model=tiny, anchors="random", num_anchors=3, top_k=2, embedder="hashing", batch_size=4)
-    extra: dict = {}
-    out = stage.select(pool(), extra).to_pylist()
+    report: dict = {}
+    out = stage.select(pool(), report).to_pylist()
     alive = [r for r in out if r["id"] != "r2"]
     assert all(0 <= r["golden_score"] <= 1 for r in alive)
     assert sum(r["nuggets_anchor"] for r in alive) == 3
@@ -46,7 +46,7 @@ def test_random_anchors_top_k(tiny):
         r["golden_score"] for r in alive if r["reason"] == "nuggets_not_selected")
     dead = next(r for r in out if r["id"] == "r2")
     assert dead["reason"] == "malformed" and dead["golden_score"] is None
-    rep = extra["sft"]
+    rep = report
     assert rep["method"] == "nuggets" and rep["selected"] == 2 and rep["nuggets"]["num_anchors"] == 3
     assert "clusters" in rep and rep["notes"] == []
 

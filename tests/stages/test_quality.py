@@ -9,7 +9,7 @@ from sluiceway.pipelines.config import parse_config
 from sluiceway.pipelines.execute import apply_stage
 from sluiceway.stages.quality import FastTextQuality, key_to_score
 from sluiceway.stages.registry import ConfigError, build_stage
-from tests.models.tiny_models import quality_docs, quality_model, table
+from tests.fasttext_models.tiny_models import quality_docs, quality_model, table
 
 
 def _batch(n=20, seed=3):
@@ -84,7 +84,7 @@ def test_yaml_config_with_top_fraction():
 def test_key_to_score_inverts_score_key():
     import numpy as np
 
-    from sluiceway.models.selection import score_key
+    from sluiceway.topk import score_key
 
     for v in (0.0, 0.25, 0.999, -3.5):
         assert key_to_score(int(score_key(np.array([v]))[0])) == v

@@ -12,7 +12,7 @@ from sluiceway.pipelines.pipeline import Pipeline
 from sluiceway.stages.langid import LanguageId  # noqa: F401  (registers langid until STAGE_MODULES lists it)
 from sluiceway.stages.registry import ConfigError, build_stage
 from sluiceway.stages.tokens import CountTokens, tokens_section
-from tests.models.tiny_models import langid_model, quality_model, table, tokenizer_path, write_corpus
+from tests.fasttext_models.tiny_models import langid_model, quality_model, table, tokenizer_path, write_corpus
 
 
 def test_counts_match_tokenizers():
