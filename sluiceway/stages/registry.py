@@ -160,9 +160,9 @@ def build_stage(name: str, params: dict[str, Any] | None = None) -> Stage:
         raise ConfigError(f"stage {name!r} has no parameter {', '.join(map(repr, unknown))}; valid: {', '.join(fields)}")
     params = check_types(f"stage {name!r}", cls, params)
     stage = cls(**params)
-    check_model_paths(stage)
     try:
         stage.validate()
     except ValueError as exc:
         raise ConfigError(f"stage {name!r}: {exc}") from exc
+    check_model_paths(stage)
     return stage

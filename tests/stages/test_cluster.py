@@ -47,7 +47,8 @@ def test_cluster_config_errors(tmp_path):
 
 
 def test_yaml_config_builds_the_stages(tmp_path):
-    doc = {"stages": [{"embed": {"backend": "fasttext", "model_path": "m", "dim": 8}},
+    (tmp_path / "m").mkdir()  # model paths must exist before a run; this one is never loaded here
+    doc = {"stages": [{"embed": {"backend": "fasttext", "model_path": str(tmp_path / "m"), "dim": 8}},
                       {"cluster": {"k": 4, "pca_variance": 0.95, "seed": 1}},
                       {"semantic_dedup": {"eps": 0.07}},
                       {"balanced_sample": {"per_cluster": 10, "score": "cluster_distance", "top_overall": 5}}]}
