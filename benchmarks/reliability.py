@@ -6,7 +6,7 @@ resume, and compare the output with an uninterrupted run.
         --work bench_out/reliability --kills 5 --interrupts 2 --seed 0
 
 Each trial runs into its own fresh directory, is stopped after a random delay drawn uniformly between 10% and
-90% of the reference run's wall time, then rerun with ``--resume`` until it finishes. Outputs are compared by
+``--max-fraction`` (90%) of the reference run's wall time, then rerun with ``--resume`` until it finishes. Outputs are compared by
 identity: the sorted row keys (``source``) of kept/ and rejected/ and a SHA-256 over the canonical rows.
 After each SIGKILL the script also counts the processes of the dead driver's Ray session that are still alive.
 """
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=5, help="SIGKILL trials")
     parser.add_argument("--interrupts", type=int, default=2, help="SIGINT (Ctrl-C) trials")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-fraction", type=float, default=0.9,
+                        help="latest stop, as a fraction of the reference run's wall time (default 0.9)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for number, (label, sig) in enumerate(trials):
         out = os.path.join(args.work, f"trial-{number}")
-        delay = rng.uniform(0.1, 0.9) * ref_seconds
+        delay = rng.uniform(0.1, args.max_fraction) * ref_seconds
         code, seconds, err, sessions = stop_at(command(args, out), delay, sig, env)
         time.sleep(5)
         leftover = ray_processes_of(sessions) if sig == signal.SIGKILL else None
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                                  stderr=subprocess.PIPE, text=True)
         resume_seconds = time.perf_counter() - start
         got = output_digest(out) if resumed.returncode == 0 else None
-        row = {"signal": label, "delay_s": round(delay, 1), "exit": code, "stopped_after_s": round(seconds, 1),
+        row = {"signal": label, "stopped": code != 0, "delay_s": round(delay, 1), "exit": code, "stopped_after_s": round(seconds, 1),
                "ray_processes_left": leftover, "resume_exit": resumed.returncode,
                "resume_s": round(resume_seconds, 1), "identical": got == expected,
                "resume_hint": "--resume" in err if sig == signal.SIGINT else None}

@@ -151,13 +151,16 @@ class Pipeline:
     def _execute(self, files: list[str], output: str, ray_address: str | None, num_cpus: int | None,
                  quiet: bool) -> dict:
         import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         from sluiceway.pipelines.runtime import init_ray
         from sluiceway.pipelines.stats import StatsCollector
 
         init_ray(ray_address, num_cpus)
         start = time.perf_counter()
-        stats = StatsCollector.remote()
+        # on the driver's node: a worker node that dies must not take the run's counters with it
+        stats = StatsCollector.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            ray.get_runtime_context().get_node_id(), soft=False)).remote()
         ctx = RunContext(output_dir=output, num_partitions=max(2, int(ray.cluster_resources().get("CPU", 2)) * 2),
                          stats=stats)
         dataset_seconds: dict[str, float] = {}

@@ -36,7 +36,8 @@ def test_error_inside_a_ray_actor_fits_on_a_few_lines(tmp_path):
     errors = [ln for ln in lines if ln.startswith("error:")]
     assert proc.returncode in (1, 2) and len(errors) == 1, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr and len([ln for ln in lines if "WARNING" not in ln]) <= 4, proc.stderr
-    assert json.loads((tmp_path / "out" / "_sluiceway.json").read_text())["status"] == "failed"
+    marker = tmp_path / "out" / "_sluiceway.json"  # a model the checks can already refuse leaves no output
+    assert not marker.exists() or json.loads(marker.read_text())["status"] == "failed"
     assert not (tmp_path / "out" / "_lock").exists()
 
 

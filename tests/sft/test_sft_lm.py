@@ -171,16 +171,3 @@ def test_smollm2_prefers_the_right_answer_and_the_demonstration_helps(smol):
     one = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")])
     plain = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")], reuse_cache=False)
     assert one[0][0] == pytest.approx(plain[0][0], abs=1e-3) and one[0][0] > right[0]
-
-
-def test_smollm2_int8_keeps_the_scores(smol):
-    import copy
-
-    q8 = copy.copy(smol)
-    q8.model = torch.ao.quantization.quantize_dynamic(smol.model, {torch.nn.Linear}, dtype=torch.qint8)
-    q8._body, q8._head = q8._split_head()
-    q8._plans = {}
-    pairs = [(p, t) for p, t in PAIRS if p]
-    a, b = smol.score_with_prefix(PREFIX, pairs), q8.score_with_prefix(PREFIX, pairs)
-    for (x, n), (y, m) in zip(a, b, strict=True):
-        assert n == m and y == pytest.approx(x, rel=0.1, abs=1.0)

@@ -74,8 +74,10 @@ def test_model_is_not_pickled_with_the_stage():
     assert copy._model is None and copy.model == stage.model and stage._model is not None
 
 
-def test_yaml_config_with_top_fraction():
-    cfg = parse_config({"stages": [{"fasttext_quality": {"model": "q.bin", "mode": "score", "label": "hq"}},
+def test_yaml_config_with_top_fraction(tmp_path):
+    (tmp_path / "q.bin").write_bytes(b"")  # model paths must exist before a run; never loaded here
+    cfg = parse_config({"stages": [{"fasttext_quality": {"model": str(tmp_path / "q.bin"), "mode": "score",
+                                                         "label": "hq"}},
                                    {"keep_top_fraction": {"column": "quality_score", "fraction": 0.3}}]})
     assert [s.name for s in cfg.stages] == ["fasttext_quality", "keep_top_fraction"]
     assert cfg.stages[1].columns_read() == ("id", "quality_score")
