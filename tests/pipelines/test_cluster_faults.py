@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
+
+from tests.cluster_script import run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -114,14 +114,7 @@ def run_job(out_dir: str) -> dict:
 @pytest.fixture(scope="module")
 def cluster_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     pytest.importorskip("sentence_transformers")
-    out = tmp_path_factory.mktemp("pipeline_cluster")
-    env = {**os.environ, "SLUICEWAY_PROGRESS": "0",
-           "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, __file__, str(out)], capture_output=True, text=True, timeout=1200,
-                          env=env)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    with open(os.path.join(out, "result.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+    return run_as_script(__file__, str(tmp_path_factory.mktemp("pipeline_cluster")), timeout=1200)
 
 
 def test_default_pipeline_survives_a_worker_node_killed_mid_run(cluster_result: dict) -> None:
@@ -135,7 +128,4 @@ def test_default_pipeline_survives_a_worker_node_killed_mid_run(cluster_result: 
 
 
 if __name__ == "__main__":
-    target = sys.argv[1]
-    data = run_job(target)
-    with open(os.path.join(target, "result.json"), "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
+    script_main(run_job)

@@ -9,14 +9,13 @@ using the ``ray_session`` fixture, whichever runs first. One 3-node cluster serv
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
+
+from tests.cluster_script import run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -110,14 +109,7 @@ def run_job(out_dir: str) -> dict:
 
 @pytest.fixture(scope="module")
 def cluster_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("minhash_cluster")
-    env = {**os.environ, "SLUICEWAY_PROGRESS": "0", "PYTHONPATH": os.pathsep.join(
-        [os.path.dirname(os.path.dirname(HERE)), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, __file__, str(out)], capture_output=True, text=True, timeout=900,
-                          env=env)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    with open(os.path.join(out, "result.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+    return run_as_script(__file__, str(tmp_path_factory.mktemp("minhash_cluster")), timeout=900)
 
 
 def test_multi_node_equals_single_process(cluster_result: dict) -> None:
@@ -136,7 +128,4 @@ def test_killing_a_worker_mid_run_gives_the_same_result(cluster_result: dict) ->
 
 
 if __name__ == "__main__":
-    target = sys.argv[1]
-    data = run_job(target)
-    with open(os.path.join(target, "result.json"), "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
+    script_main(run_job)

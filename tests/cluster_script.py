@@ -1,0 +1,30 @@
+"""Run a test file as a script in its own process (a ``ray.cluster_utils.Cluster`` needs its own Ray, apart from
+the shared ``ray_session``) and read the JSON result it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_as_script(script: str, out: str, timeout: int) -> dict:
+    """``python script out`` with the checkout on the path; the script writes ``out/result.json``."""
+    env = {**os.environ, "SLUICEWAY_PROGRESS": "0", "PYTHONPATH": os.pathsep.join([ROOT,
+                                                                                   os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, script, out], capture_output=True, text=True, timeout=timeout, env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    with open(os.path.join(out, "result.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def script_main(job: Callable[[str], dict]) -> None:
+    """The ``__main__`` side: run ``job(out)`` and write its result."""
+    target = sys.argv[1]
+    data = job(target)
+    with open(os.path.join(target, "result.json"), "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
