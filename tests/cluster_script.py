@@ -7,7 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,3 +31,26 @@ def script_main(job: Callable[[str], dict]) -> None:
     data = job(target)
     with open(os.path.join(target, "result.json"), "w", encoding="utf-8") as fh:
         json.dump(data, fh)
+
+
+def kill_node_at_checkpoint(cluster: Any, node: Any, root: str, step: Callable[[str], str | None],
+                            timeout: float = 900) -> tuple[threading.Thread, dict]:
+    """Start a thread that removes ``node`` (not gracefully) as soon as a checkpoint directory under ``root``
+    has its completion marker and ``step(name)`` names it; the returned dict then holds ``{"after": step}``."""
+    killed: dict = {}
+
+    def killer() -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            done = sorted(d for d in os.listdir(root) if os.path.exists(os.path.join(root, d, "_COMPLETE.json"))
+                          ) if os.path.isdir(root) else []
+            steps = [s for s in map(step, done) if s]
+            if steps:
+                cluster.remove_node(node, allow_graceful=False)
+                killed["after"] = steps[0]
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    return thread, killed

@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
-import time
 
 import pytest
 
-from tests.cluster_script import run_as_script, script_main
+from tests.cluster_script import kill_node_at_checkpoint, run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -87,21 +85,8 @@ def run_job(out_dir: str) -> dict:
         return {"rows": report["rows"], "digest": digest(out)}
 
     result["plain"] = run("plain")
-    killed: dict = {}
-
-    def killer() -> None:
-        root = os.path.join(out_dir, "kill", STAGE_CHECKPOINTS)
-        deadline = time.time() + 900
-        while time.time() < deadline:
-            if os.path.isdir(root) and any(os.path.exists(os.path.join(root, d, "_COMPLETE.json"))
-                                           for d in os.listdir(root)):
-                cluster.remove_node(workers[0], allow_graceful=False)
-                killed["after"] = sorted(os.listdir(root))[0].split("-")[1]
-                return
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
+    thread, killed = kill_node_at_checkpoint(cluster, workers[0], os.path.join(out_dir, "kill", STAGE_CHECKPOINTS),
+                                             lambda d: d.split("-")[1])
     result["kill"] = run("kill")
     thread.join(timeout=5)
     result["killed"] = killed

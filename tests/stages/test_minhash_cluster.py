@@ -10,12 +10,10 @@ using the ``ray_session`` fixture, whichever runs first. One 3-node cluster serv
 from __future__ import annotations
 
 import os
-import threading
-import time
 
 import pytest
 
-from tests.cluster_script import run_as_script, script_main
+from tests.cluster_script import kill_node_at_checkpoint, run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -82,22 +80,9 @@ def run_job(out_dir: str) -> dict:
     rows, info = run("plain")
     result["plain"], result["plain_steps"] = outcome(rows), info["steps"]
 
-    killed: dict = {}
-
-    def killer() -> None:
-        root = os.path.join(out_dir, "kill", "_checkpoints", "minhash")
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            if os.path.isdir(root) and any(d.startswith("signatures-") and
-                                           os.path.exists(os.path.join(root, d, "_COMPLETE.json"))
-                                           for d in os.listdir(root)):
-                cluster.remove_node(workers[0], allow_graceful=False)
-                killed["after"] = "signatures"
-                return
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
+    thread, killed = kill_node_at_checkpoint(
+        cluster, workers[0], os.path.join(out_dir, "kill", "_checkpoints", "minhash"),
+        lambda d: "signatures" if d.startswith("signatures-") else None, timeout=600)
     rows, info = run("kill")
     thread.join(timeout=5)
     result["kill"], result["kill_steps"], result["killed"] = outcome(rows), info["steps"], killed
