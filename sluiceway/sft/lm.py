@@ -54,6 +54,7 @@ class LMConfig:
     batch_cost_tokens: int = 64  # fixed cost of a forward pass, in padded tokens (trades padding for passes)
     quantize: str = "none"  # none | int8 | auto (int8 linear layers on CPU); int8 moved SmolLM2 scores ~50%
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
+    pack_linear: bool = True  # fp32 on CPU: linear weights packed once for oneDNN (same scores, ~1.2x faster)
 
     def validate(self) -> None:
         if not self.model:
@@ -253,6 +254,11 @@ class HFCausalLM:
         self.int8 = cfg.use_int8(self.device)
         if self.int8:  # after the probe above, which compares float paths
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.packed = 0
+        if cfg.pack_linear and self.device == "cpu" and not self.int8 and self.model.dtype == torch.float32:
+            from sluiceway.sft.cpu_linear import pack_linears
+
+            self.packed = pack_linears(self.model)
         self._body, self._head = self._split_head()
         self._cache_kw = "cache" if "cache" in inspect.signature((self._body or self.model).forward).parameters else "past_key_values"
 
