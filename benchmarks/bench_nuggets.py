@@ -24,7 +24,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sluiceway.sft.io import iter_records, parse_record  # noqa: E402
+from sluiceway.io.read import ReadOptions, read_file  # noqa: E402
+from sluiceway.rows import alive_rows  # noqa: E402
 from sluiceway.sft.lm import HFCausalLM, LMConfig  # noqa: E402
 from sluiceway.sft.nuggets import golden_scores, kmeans_anchors, random_anchors, select_mask, zero_shot  # noqa: E402
 from sluiceway.sft.template import nuggets_demonstration, nuggets_example  # noqa: E402
@@ -33,11 +34,9 @@ ALPACA_52K = 52_002
 
 
 def load_examples(path: str) -> list[tuple[str, str, str]]:
-    out = []
-    for record in iter_records(path)[1]:
-        fields = parse_record(record)[1]
-        out.append((fields["instruction"], fields["input"], fields["output"]))
-    return out
+    cols = ["instruction", "input", "output"]
+    return [tuple(row.values()) for table in read_file(path, ReadOptions(records="instructions"))
+            for row in alive_rows(table).select(cols).to_pylist()]
 
 
 def variants(model: str, names: list[str]) -> dict[str, HFCausalLM]:
