@@ -113,7 +113,8 @@ def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: f
     """k-means vs random anchors on an English + Chinese Alpaca pool; then what the top share looks like."""
     from scipy.stats import spearmanr
 
-    from sluiceway.sft.embed import cluster, embed_texts
+    from sluiceway.diversity.embedders import embed_texts
+    from sluiceway.diversity.kmeans import cluster_labels
     from sluiceway.sft.report import selection_report
     from sluiceway.sft.template import nuggets_prompt
 
@@ -125,7 +126,7 @@ def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: f
         sources += [f] * len(ex)
     start = time.perf_counter()
     x = embed_texts([nuggets_demonstration(*e, reference=True) for e in pool], "auto")
-    labels, dist = cluster(x, km_n, seed=seed)
+    labels, dist = cluster_labels(x, km_n, seed=seed)
     km = kmeans_anchors(labels, dist)
     rnd = random_anchors(len(pool), rnd_n, seed=seed)
     rng = np.random.default_rng(seed + 1)
