@@ -24,6 +24,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from save_json import save_json  # noqa: E402  (benchmarks/save_json.py)
+
 from sluiceway.io.read import ReadOptions, read_file  # noqa: E402
 from sluiceway.rows import alive_rows  # noqa: E402
 from sluiceway.sft.lm import HFCausalLM, LMConfig  # noqa: E402
@@ -176,10 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                         args.top_fraction, args.seed, args.quantize)
     res = {"benchmark": args.what, "model": args.model, **res}
     print(json.dumps(res, indent=2))
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(res, fh, indent=2)
+    save_json(args.json, res)
     return 0
 
 
