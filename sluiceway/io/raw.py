@@ -20,8 +20,8 @@ from sluiceway.io.read import ReadOptions, detect_format
 class _Collector:
     """The ``Batcher`` interface the JSON walks call, collecting ``(number, record)`` instead of rows."""
 
-    def __init__(self, opts: ReadOptions, source: str):
-        self.opts, self.source, self.counters, self.last = opts, source, Counter(), 0
+    def __init__(self, opts: ReadOptions, source: str, counters: Counter):
+        self.opts, self.source, self.counters, self.last = opts, source, counters, 0
         self.items: list[tuple[int, Any]] = []
 
     def add(self, record: Any, line: int, bad: tuple[str, str] | None = None) -> None:
@@ -36,12 +36,14 @@ class _Collector:
         return items
 
 
-def iter_records(path: str, opts: ReadOptions | None = None) -> Iterator[tuple[int, Any]]:
-    """``(N, record)`` for every physical record of ``path`` (JSON array or JSONL, plain, .gz or .zst)."""
+def iter_records(path: str, opts: ReadOptions | None = None,
+                 counters: Counter | None = None) -> Iterator[tuple[int, Any]]:
+    """``(N, record)`` for every physical record of ``path`` (JSON array or JSONL, plain, .gz or .zst);
+    ``counters`` receives what the reader counts (e.g. ``json_lines_in_json``)."""
     opts = opts or ReadOptions()
     if detect_format(path) == "parquet":
         raise ValueError(f"{path}: raw records are read from JSON or JSONL files, not Parquet")
-    collector = _Collector(opts, os.path.basename(path))
+    collector = _Collector(opts, os.path.basename(path), counters if counters is not None else Counter())
     walk = json_array_tables if detect_format(path) == "json" else jsonl_tables
     try:
         for chunk in walk(path, opts, collector):  # type: ignore[arg-type]

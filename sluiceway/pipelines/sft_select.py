@@ -41,19 +41,21 @@ def _read_dir(path: str) -> pa.Table | None:
     return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
 
 
-def selected_records(files: list[str], opts: ReadOptions, keys: set[str]) -> tuple[list[Any], Counter]:
-    """The input records whose row keys are in ``keys``, in input order, and the layouts of all records read."""
+def selected_records(files: list[str], opts: ReadOptions, keys: set[str]) -> tuple[list[Any], Counter, str]:
+    """The input records whose row keys are in ``keys``, in input order; the layouts of all records read; the
+    input's container (``json`` when every file is a JSON array, else ``jsonl``)."""
     names = source_names(files)
     chosen: list[Any] = []
-    layouts: Counter = Counter()
+    layouts, counters = Counter(), Counter()
     for path in files:
-        for count, (n, record) in enumerate(iter_records(path, opts), start=1):
+        for count, (n, record) in enumerate(iter_records(path, opts, counters), start=1):
             if opts.limit is not None and count > opts.limit:
                 break
             layouts[layout_of(record)] += 1
             if f"{names[path]}:{n}" in keys:
                 chosen.append(record)
-    return chosen, layouts
+    arrays = all(detect_format(f) == "json" for f in files) and not counters["json_lines_in_json"]
+    return chosen, layouts, "json" if arrays else "jsonl"
 
 
 def write_selected(records: list[Any], output_dir: str, container: str) -> str:
@@ -94,8 +96,7 @@ def selection_outputs(output: str, files: list[str], opts: ReadOptions) -> dict[
     """The post-step: selected records and scores from the written output; the report entries it adds."""
     kept, rejected = _read_dir(os.path.join(output, "kept")), _read_dir(os.path.join(output, "rejected"))
     keys = set(kept.column("source").to_pylist()) if kept is not None else set()
-    records, layouts = selected_records(files, opts, keys)
-    container = "json" if all(detect_format(f) == "json" for f in files) else "jsonl"
+    records, layouts, container = selected_records(files, opts, keys)
     usable = [name for name in layouts if name]
     unusable = 0 if rejected is None else sum(s == READ_STAGE for s in rejected.column(STAGE).to_pylist())
     facts: dict[str, Any] = {

@@ -38,3 +38,16 @@ def test_limit_reads_the_first_records_of_each_file(tmp_path):
     assert not counters["rejected.malformed"]  # the bad line past the limit is not read
     with pytest.raises(ValueError, match="limit"):
         ReadOptions(limit=0)
+
+
+def test_json_lines_in_a_json_file_are_read_as_lines(tmp_path):
+    from collections import Counter
+
+    path = tmp_path / "lines.json"
+    path.write_text('{"text": "a"}\n\n{"text": "b"}\n{bad\n')
+    counters: Counter = Counter()
+    assert list(iter_records(str(path), counters=counters)) == [(1, {"text": "a"}), (3, {"text": "b"}), (4, None)]
+    assert counters["json_lines_in_json"] == 1
+    rows = [r for t in read_file(str(path), ReadOptions()) for r in t.to_pylist()]
+    assert [(r["source"], r["reason"]) for r in rows] == [("lines.json:1", None), ("lines.json:3", None),
+                                                          ("lines.json:4", "malformed")]

@@ -29,10 +29,10 @@ def test_selected_records_by_row_key_in_input_order(tmp_path):
     (tmp_path / "d" / "a.json").write_text(json.dumps(_chats(3)))
     (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _chats(2)) + "{bad\n")
     files = sorted([str(tmp_path / "b.jsonl"), str(tmp_path / "d" / "a.json")])
-    recs, layouts = selected_records(files, ReadOptions(), {"d/a.json:3", "b.jsonl:1", "d/a.json:1"})
+    recs, layouts, container = selected_records(files, ReadOptions(), {"d/a.json:3", "b.jsonl:1", "d/a.json:1"})
     assert [r["conversations"][0]["value"] for r in recs] == ["q0", "q0", "q2"]  # b.jsonl first, then a.json
-    assert layouts == {"sharegpt": 5, None: 1}
-    recs, layouts = selected_records(files, ReadOptions(limit=1), {"d/a.json:3", "b.jsonl:1"})
+    assert layouts == {"sharegpt": 5, None: 1} and container == "jsonl"
+    recs, layouts, _ = selected_records(files, ReadOptions(limit=1), {"d/a.json:3", "b.jsonl:1"})
     assert len(recs) == 1 and sum(layouts.values()) == 2
 
 
