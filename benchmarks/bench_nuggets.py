@@ -24,7 +24,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sluiceway.sft.io import iter_records, parse_record  # noqa: E402
+from save_json import save_json  # noqa: E402  (benchmarks/save_json.py)
+
+from sluiceway.io.read import ReadOptions, read_file  # noqa: E402
+from sluiceway.rows import alive_rows  # noqa: E402
 from sluiceway.sft.lm import HFCausalLM, LMConfig  # noqa: E402
 from sluiceway.sft.nuggets import golden_scores, kmeans_anchors, random_anchors, select_mask, zero_shot  # noqa: E402
 from sluiceway.sft.template import nuggets_demonstration, nuggets_example  # noqa: E402
@@ -33,11 +36,9 @@ ALPACA_52K = 52_002
 
 
 def load_examples(path: str) -> list[tuple[str, str, str]]:
-    out = []
-    for record in iter_records(path)[1]:
-        fields = parse_record(record)[1]
-        out.append((fields["instruction"], fields["input"], fields["output"]))
-    return out
+    cols = ["instruction", "input", "output"]
+    return [tuple(row.values()) for table in read_file(path, ReadOptions(records="instructions"))
+            for row in alive_rows(table).select(cols).to_pylist()]
 
 
 def variants(model: str, names: list[str]) -> dict[str, HFCausalLM]:
@@ -124,7 +125,8 @@ def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: f
     """k-means vs random anchors on an English + Chinese Alpaca pool; then what the top share looks like."""
     from scipy.stats import spearmanr
 
-    from sluiceway.sft.embed import cluster, embed_texts
+    from sluiceway.diversity.embedders import embed_texts
+    from sluiceway.diversity.kmeans import cluster_labels
     from sluiceway.sft.report import selection_report
     from sluiceway.sft.template import nuggets_prompt
 
@@ -136,7 +138,7 @@ def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: f
         sources += [f] * len(ex)
     start = time.perf_counter()
     x = embed_texts([nuggets_demonstration(*e, reference=True) for e in pool], "auto")
-    labels, dist = cluster(x, km_n, seed=seed)
+    labels, dist = cluster_labels(x, km_n, seed=seed)
     km = kmeans_anchors(labels, dist)
     rnd = random_anchors(len(pool), rnd_n, seed=seed)
     rng = np.random.default_rng(seed + 1)
@@ -190,10 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                         args.top_fraction, args.seed, args.quantize)
     res = {"benchmark": args.what, "model": args.model, **res}
     print(json.dumps(res, indent=2))
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(res, fh, indent=2)
+    save_json(args.json, res)
     return 0
 
 

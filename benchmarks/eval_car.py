@@ -16,6 +16,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from save_json import save_json  # noqa: E402  (benchmarks/save_json.py)
+
 from sluiceway.pipelines.pipeline import Pipeline  # noqa: E402
 from sluiceway.pipelines.report import stage_section  # noqa: E402
 from sluiceway.pipelines.sft_select import run_select  # noqa: E402
@@ -58,10 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                   "wall_seconds": round(time.perf_counter() - start, 1),
                   "stage_seconds": {s["name"]: s["seconds"] for s in report["stages"]}}
     print(json.dumps(res, indent=2))
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(res, fh, indent=2)
+    save_json(args.json, res)
     return 0
 
 

@@ -10,12 +10,13 @@ paper's 84.25% (xlm-roberta-large, on its own test split). Both sides are unesca
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from save_json import save_json  # noqa: E402  (benchmarks/save_json.py)
 
 from sluiceway.sft import iqs  # noqa: E402
 
@@ -53,10 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                             "eval_seconds": round(time.perf_counter() - start, 1), "info": info}
         print(f"{backend}: {acc} (train {train_s:.0f} s)")
     print(f"paper (xlm-roberta-large, its test split): {PAPER}")
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=2)
+    save_json(args.json, results)
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "sluiceway"
 UPPER = {"stages", "pipelines", "cli"}
-LOWER = {"io", "models", "sft", "dedup", "diversity", "text", "planning", "fasttext_models", "rows", "topk"}
+LOWER = {"io", "models", "sft", "dedup", "diversity", "text", "planning", "fasttext_models", "rows", "topk", "shipped"}
 
 
 def package_of(module: str) -> str | None:

@@ -26,8 +26,8 @@ def _write_json(path: str | None, result: dict) -> None:
 
 
 def _quality_train(args: argparse.Namespace) -> int:
-    from sluiceway.fasttext_models.corpus import read_texts
     from sluiceway.fasttext_models.quality import format_metrics, train_quality
+    from sluiceway.io.texts import read_texts
 
     _out_dir(args.out)
     params = QualityTrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, word_ngrams=args.word_ngrams,
@@ -58,7 +58,7 @@ def _langid_train(args: argparse.Namespace) -> int:
 
 
 def _tokenizer_train(args: argparse.Namespace) -> int:
-    from sluiceway.fasttext_models.corpus import read_texts
+    from sluiceway.io.texts import read_texts
     from sluiceway.text.tokenizer import train_bpe
 
     _out_dir(args.out)

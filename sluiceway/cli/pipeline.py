@@ -5,22 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-SFT_STAGE_MODULES = ("sluiceway.stages.iqs", "sluiceway.stages.nuggets", "sluiceway.stages.car_select")
-
-
-def _read_instructions(pipeline) -> None:
-    """SFT selection stages read instruction records (Alpaca/ShareGPT): the reader lifts them into columns."""
-    import dataclasses
-
-    if any(type(s).__module__ in SFT_STAGE_MODULES for s in pipeline.stages):
-        pipeline.read_options = dataclasses.replace(pipeline.read_options, records="instructions")
+from sluiceway.cli.options import add_run_options
 
 
 def _run(args: argparse.Namespace) -> int:
     from sluiceway.pipelines.pipeline import Pipeline
+    from sluiceway.pipelines.sft_select import read_instructions
 
     pipeline = Pipeline.from_config(args.config)
-    _read_instructions(pipeline)
+    read_instructions(pipeline)
     if args.format:
         pipeline.output_format = args.format
     if args.text_field:
@@ -34,9 +27,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from sluiceway.pipelines.pipeline import Pipeline
+    from sluiceway.pipelines.sft_select import read_instructions
 
     pipeline = Pipeline.from_config(args.config)
-    _read_instructions(pipeline)
+    read_instructions(pipeline)
     pipeline.check()
     print(f"{args.config}: {len(pipeline.stages)} stages OK: {', '.join(s.name for s in pipeline.stages)}")
     return 0
@@ -73,17 +67,11 @@ def _stages(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run a YAML pipeline")
-    run.add_argument("config", help="pipeline YAML, e.g. configs/pretrain_web.yaml")
-    run.add_argument("--input", required=True, nargs="+", help="input files or globs (JSONL[.gz|.zst], JSON, Parquet)")
-    run.add_argument("--output", required=True, help="output directory")
+    add_run_options(run, example="configs/pretrain_web.yaml", inputs="JSONL[.gz|.zst], JSON, Parquet",
+                    strict="stop at the first malformed record instead of rejecting it")
     run.add_argument("--format", choices=("parquet", "jsonl", "jsonl.gz"), help="output format (default: config)")
     run.add_argument("--text-field", help="input field holding the text")
     run.add_argument("--id-field", help="input field holding the id (default: assigned file:line)")
-    run.add_argument("--ray-address", help="attach to a running Ray cluster (e.g. 'auto')")
-    run.add_argument("--num-cpus", type=int, help="CPUs for embedded local Ray (default: all)")
-    run.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
-    run.add_argument("--resume", action="store_true", help="reuse checkpoints in an existing output directory")
-    run.add_argument("--strict", action="store_true", help="stop at the first malformed record instead of rejecting it")
     run.set_defaults(func=_run)
 
     check = sub.add_parser("check", help="validate a YAML pipeline without running it")

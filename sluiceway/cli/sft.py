@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from sluiceway.cli.options import add_run_options
+
 
 def _select(args: argparse.Namespace) -> int:
     from sluiceway.pipelines.sft_select import run_select
 
     run_select(args.config, args.input, args.output, overwrite=args.overwrite, ray_address=args.ray_address,
-               num_cpus=args.num_cpus, strict=args.strict, work_dir=args.work_dir, limit=args.limit)
+               num_cpus=args.num_cpus, strict=args.strict, limit=args.limit)
     return 0
 
 
@@ -44,17 +46,15 @@ def _iqs_eval(args: argparse.Namespace) -> int:
 
 
 def _lm_train_demo(args: argparse.Namespace) -> int:
-    from sluiceway.sft.io import expand, iter_records, parse_record
+    from sluiceway.io.read import ReadOptions, expand_inputs, read_file
+    from sluiceway.rows import alive_rows
     from sluiceway.sft.template import nuggets_demonstration
     from sluiceway.sft.tiny_lm import STAND_IN_NOTE, train_tiny_lm
 
-    texts = []
-    for path in expand(args.data):
-        for record in iter_records(path)[1]:
-            try:
-                texts.append(nuggets_demonstration(*parse_record(record)[1].values(), reference=True))
-            except ValueError:
-                continue
+    opts = ReadOptions(records="instructions")
+    texts = [nuggets_demonstration(row["instruction"], row["input"], row["output"], reference=True)
+             for path in expand_inputs(args.data) for table in read_file(path, opts)
+             for row in alive_rows(table).select(["instruction", "input", "output"]).to_pylist()]
     if not texts:
         raise ValueError(f"no usable instruction records in {args.data}")
     info = train_tiny_lm(args.output, texts, arch=args.arch, minutes=args.minutes, max_steps=args.max_steps,
@@ -66,15 +66,10 @@ def _lm_train_demo(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     sel = sub.add_parser("select", help="select SFT data (Nuggets or CaR) from Alpaca/ShareGPT JSON[L]")
-    sel.add_argument("config", help="pipeline YAML, e.g. configs/sft_car.yaml")
-    sel.add_argument("--input", required=True, nargs="+", help="instruction data files or globs")
-    sel.add_argument("--output", required=True, help="output directory")
-    sel.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
-    sel.add_argument("--ray-address", help="attach to a running Ray cluster")
-    sel.add_argument("--num-cpus", type=int, help="CPUs for embedded local Ray")
-    sel.add_argument("--strict", action="store_true", help="stop at the first unusable record")
-    sel.add_argument("--work-dir", help="where the normalized input is staged (shared storage on a cluster)")
-    sel.add_argument("--limit", type=int, help="use only the first N records (a quick look)")
+    add_run_options(sel, example="configs/sft_car.yaml", inputs="instruction data: Alpaca/ShareGPT JSON[L]",
+                    strict="stop at the first unusable record", resume=False)
+    sel.add_argument("--limit", type=int, help="use only the first N records of each file (a quick look)")
+    sel.add_argument("--work-dir", help=argparse.SUPPRESS)  # accepted, unused: the input is read in place
     sel.set_defaults(func=_select)
 
     iqs = sub.add_parser("iqs", help="CaR instruction-pair quality scorer").add_subparsers(dest="iqs_command",

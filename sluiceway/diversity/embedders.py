@@ -2,8 +2,9 @@
 
 Backends: ``fasttext`` (TF-IDF/SIF-weighted skip-gram vectors, trained on your corpus with
 ``train_fasttext_embedder`` / ``sluiceway embed train``) and ``sentence-transformers`` (a local
-model directory; the bundled all-MiniLM-L6-v2 by default). ``auto`` picks sentence-transformers when
-the optional extra is installed, else fastText.
+model directory; the bundled all-MiniLM-L6-v2 by default), and the model-free ``hashing`` (word n-grams
+hashed into 1,024 buckets, for tests and quick runs). ``auto`` picks sentence-transformers when the optional
+extra is installed, else fastText. ``embed_texts`` is the one-call form.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Protocol
 
 import numpy as np
 
-from sluiceway.diversity import fasttext_embedder, st_embedder
+from sluiceway.diversity import fasttext_embedder, hashing_embedder, st_embedder
 from sluiceway.diversity.fasttext_embedder import FastTextEmbedder, train_fasttext_embedder
 
-BACKENDS = ("auto", "fasttext", "sentence-transformers")
+BACKENDS = ("auto", "fasttext", "sentence-transformers", "hashing")
 
-__all__ = ["BACKENDS", "Embedder", "FastTextEmbedder", "embedding_dim", "load_embedder", "resolve_backend",
-           "train_fasttext_embedder"]
+__all__ = ["BACKENDS", "Embedder", "FastTextEmbedder", "embed_texts", "embedding_dim", "load_embedder",
+           "resolve_backend", "train_fasttext_embedder"]
 
 
 class Embedder(Protocol):
@@ -57,7 +58,10 @@ def resolve_backend(backend: str = "auto", model_path: str | None = None) -> str
 
 def embedding_dim(backend: str = "auto", model_path: str | None = None) -> int:
     """The vector size a backend/model will produce, read from files without loading the model."""
-    if resolve_backend(backend, model_path) == "fasttext":
+    resolved = resolve_backend(backend, model_path)
+    if resolved == "hashing":
+        return hashing_embedder.DIM
+    if resolved == "fasttext":
         return fasttext_embedder.peek_dim(model_path)
     return st_embedder.peek_dim(model_path)
 
@@ -65,7 +69,17 @@ def embedding_dim(backend: str = "auto", model_path: str | None = None) -> int:
 def load_embedder(backend: str = "auto", model_path: str | None = None, **kw) -> Embedder:
     """Load an embedder. Keywords: fastText ``weighting`` (tfidf | sif | mean); sentence-transformers
     ``device``, ``threads`` (torch threads, 0 = default), ``max_seq_length``."""
-    if resolve_backend(backend, model_path) == "fasttext":
+    resolved = resolve_backend(backend, model_path)
+    if resolved == "hashing":
+        return hashing_embedder.HashingEmbedder()
+    if resolved == "fasttext":
         return FastTextEmbedder(model_path, weighting=kw.pop("weighting", None), **kw)
     kw.pop("weighting", None)
     return st_embedder.SentenceTransformerEmbedder(model_path, **kw)
+
+
+def embed_texts(texts: Sequence[str], backend: str = "auto", model_path: str | None = None,
+                batch_size: int = 64) -> np.ndarray:
+    """float32 ``(len(texts), dim)``, L2-normalized: ``load_embedder(backend, model_path).encode(texts)``."""
+    vectors = load_embedder(backend, model_path).encode(list(texts), batch_size=batch_size)
+    return np.asarray(vectors, dtype=np.float32)

@@ -163,7 +163,7 @@ def train_fasttext_embedder(texts: Iterable[str] | None, out_path: str, *, files
     threads update the vectors concurrently (hogwild), so retraining gives close, not identical,
     vectors. ``bucket`` rows of n-gram vectors dominate the model size (``bucket × dim × 4`` bytes).
     """
-    from sluiceway.diversity.corpus import iter_texts
+    from sluiceway.io.texts import iter_texts
 
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")

@@ -21,7 +21,8 @@ ALGORITHMS = ("auto", "lloyd", "minibatch")
 
 
 def default_k(n: int) -> int:
-    """The rule of thumb ``k = sqrt(n / 2)`` (at least 1)."""
+    """The rule of thumb ``k = sqrt(n / 2)``, at least 1; CaR's cluster count (Ge et al., EMNLP 2024: 161
+    for Alpaca's 52,002)."""
     return max(1, int(math.sqrt(max(0, n) / 2)))
 
 
@@ -166,3 +167,11 @@ def fit_kmeans(X: np.ndarray, k: int | None = None, *, seed: int = 0, pca_varian
                              random_state=seed).fit(Z)
     info.update(algorithm=use, inertia=float(km.inertia_), iterations=int(km.n_iter_))
     return KMeansModel(km.cluster_centers_.astype(np.float32), mean, components, info)
+
+
+def cluster_labels(X: np.ndarray, k: int, *, seed: int = 0,
+                   pca_variance: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels int64, distance to own centroid float64)`` of ``fit_kmeans`` with ``k`` capped at the row count."""
+    model = fit_kmeans(X, max(1, min(int(k), len(X))), seed=seed, pca_variance=pca_variance)
+    labels, distances = model.assign(X)
+    return np.asarray(labels, dtype=np.int64), np.asarray(distances, dtype=np.float64)

@@ -52,7 +52,7 @@ FASTTEXT_MAGIC = 793712314  # first int32 of every fastText .bin/.ftz (version 1
 def check_model_file(path: str) -> str:
     """``path`` (a shipped name such as ``lid176`` resolved to its file) once it exists and starts like a fastText
     model; cheap enough for config validation. Errors name the path, and the package when the file is shipped."""
-    from sluiceway.fasttext_models.shipped import name_provider, resolve
+    from sluiceway.shipped.models import name_provider, resolve
 
     if not path:
         raise ValueError("no fastText model path given")
@@ -68,7 +68,7 @@ def check_model_file(path: str) -> str:
 
 def load_model(path: str) -> Any:
     """Load a supervised fastText model (``.bin`` or quantized ``.ftz``, or a shipped name) with clear errors."""
-    from sluiceway.fasttext_models.shipped import name_provider
+    from sluiceway.shipped.models import name_provider
 
     path = check_model_file(path)
     import fasttext

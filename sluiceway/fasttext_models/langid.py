@@ -18,7 +18,7 @@ from sluiceway.fasttext_models.params import LangidTrainParams
 
 def read_langid_dir(directory: str) -> dict[str, list[str]]:
     """``{language: sentences}`` from ``DIR/<language>.txt`` (or ``.txt.gz``), one sentence per line."""
-    from sluiceway.fasttext_models.corpus import iter_lines
+    from sluiceway.io.texts import iter_lines
 
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"language-ID data directory not found: {directory}")

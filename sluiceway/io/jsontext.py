@@ -112,6 +112,10 @@ def _json_text_records(text: str, ok: bool, opts: Any, batcher: Batcher,
         try:
             doc = parse(text)
         except (json.JSONDecodeError, RecursionError) as exc:
+            if isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data" and text[start] == "{":
+                batcher.counters["json_lines_in_json"] += 1  # a .json file holding JSON Lines: read as such
+                yield from _json_lines(text, opts, batcher)
+                return
             if damage is not None:
                 return
             msg = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
@@ -157,6 +161,14 @@ def _json_text_records(text: str, ok: bool, opts: Any, batcher: Batcher,
         batcher.add(None, index + 1, ("malformed", f"{batcher.source}:{index + 1}: expected ',' or ']' after "
                                                    f"record {index}; the rest of the file from here is this one row"))
         break
+
+
+def _json_lines(text: str, opts: Any, batcher: Batcher) -> Iterator[pa.Table]:
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            _add_line(line, lineno, batcher)
+            if len(batcher) >= opts.batch_rows:
+                yield batcher.flush()
 
 
 def _skip_ws(text: str, pos: int) -> int:

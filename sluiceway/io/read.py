@@ -62,6 +62,7 @@ class ReadOptions:
     invalid_utf8: str = "replace"  # replace (counted) | reject
     strict: bool = False
     batch_rows: int = 2000
+    limit: int | None = None  # read only the first N records of each file (a quick look)
 
     def __post_init__(self) -> None:
         for name in ("text_field", "id_field"):
@@ -90,6 +91,8 @@ class ReadOptions:
             _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
                    f"{name} must be a positive integer, not {value!r}")
         _check(isinstance(self.strict, bool), f"strict must be true or false, not {self.strict!r}")
+        _check(self.limit is None or isinstance(self.limit, int) and not isinstance(self.limit, bool)
+               and self.limit >= 1, f"limit must be a positive integer, not {self.limit!r}")
 
     @property
     def max_line_bytes(self) -> int:
@@ -131,6 +134,20 @@ def detect_format(path: str) -> str:
 def read_file(path: str, opts: ReadOptions, source: str | None = None, counters: Counter | None = None) -> Iterator[pa.Table]:
     """Yield Arrow tables for one file; ``counters`` receives rows read and problems seen."""
     counters = counters if counters is not None else Counter()
+    if opts.limit is None:
+        yield from _read_file(path, opts, source, counters)
+        return
+    left = opts.limit  # batches of at most `limit` rows: records past it are neither parsed nor counted
+    for table in _read_file(path, dataclasses.replace(opts, batch_rows=min(opts.batch_rows, left)), source,
+                            counters):
+        counters["rows"] -= max(0, table.num_rows - left)  # rows past the limit were not read for the run
+        yield table.slice(0, left)
+        left -= min(left, table.num_rows)
+        if not left:
+            return
+
+
+def _read_file(path: str, opts: ReadOptions, source: str | None, counters: Counter) -> Iterator[pa.Table]:
     source = source or os.path.basename(path)
     batcher = Batcher(opts, source, counters)
     fmt = detect_format(path) if opts.format == "auto" else opts.format

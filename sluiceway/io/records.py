@@ -42,6 +42,8 @@ class Batcher:
                 record = instruction_record(record, opts.text_field)
             except ValueError as exc:
                 bad = ("malformed", f"{where}: {exc}")
+                rid = fields.find(record, opts.id_field)[0]  # the user's id, so the rejected row can be found
+                rid = None if rid is fields.MISSING else rid
         if bad is None:
             rid, id_keys = fields.find(record, opts.id_field)
             rid = None if rid is fields.MISSING else rid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sluiceway.io.read import InputError, ReadOptions, expand_inputs, peek_columns, source_names
@@ -19,6 +20,8 @@ from sluiceway.stages.base import DatasetStage, ModelStage, RunContext, Stage
 from sluiceway.stages.registry import ConfigError, check_model_paths
 
 __all__ = ["CHECKPOINTS", "OutputExistsError", "Pipeline", "RunInterrupted", "check_columns"]
+
+PostStep = Callable[[dict], dict]  # the finished report -> top-level entries to add before it is written
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -118,11 +121,13 @@ class Pipeline:
 
     def run(self, input: str | list[str], output: str, *, overwrite: bool = False, resume: bool = False,
             ray_address: str | None = None, num_cpus: int | None = None, strict: bool | None = None,
-            quiet: bool = False) -> dict:
+            quiet: bool = False, post_step: PostStep | None = None) -> dict:
         """Run on local Ray (or the cluster at ``ray_address``); write kept/, rejected/ and report.json.
 
         Everything is checked before the output directory is touched; the directory is locked for the run
-        and its marker ends as complete, failed or interrupted (then ``RunInterrupted``, Ray shut down)."""
+        and its marker ends as complete, failed or interrupted (then ``RunInterrupted``, Ray shut down).
+        ``post_step(report)`` runs on the verified output before report.json is written, once; its dict
+        adds top-level report entries (``sluiceway select`` writes the selected records there)."""
         from sluiceway.pipelines.runtime import check_address, interrupt_on_sigterm, shutdown_ray
 
         if strict is not None:
@@ -138,7 +143,7 @@ class Pipeline:
         status = "failed"
         try:
             with interrupt_on_sigterm():
-                report = self._execute(files, output, ray_address, num_cpus, quiet)
+                report = self._execute(files, output, ray_address, num_cpus, quiet, post_step)
             status = "complete"
             return report
         except KeyboardInterrupt:
@@ -149,7 +154,7 @@ class Pipeline:
             out.finish(status)
 
     def _execute(self, files: list[str], output: str, ray_address: str | None, num_cpus: int | None,
-                 quiet: bool) -> dict:
+                 quiet: bool, post_step: PostStep | None = None) -> dict:
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -184,6 +189,8 @@ class Pipeline:
         report.update({"input": files, "output": os.path.abspath(output), "format": self.output_format})
         if ctx.resumed_after is not None:
             report["resumed_after"] = ctx.resumed_after
+        if post_step is not None and verification.ok:
+            report.update(post_step(report))
         with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=2, ensure_ascii=False)
         if not quiet:

@@ -1,9 +1,10 @@
-"""``sluiceway select``: run an SFT selection pipeline on instruction data and write the selection back.
+"""``sluiceway select``: an SFT selection pipeline on instruction data, with the selection written back.
 
-Output folder: ``kept/`` and ``rejected/`` (Parquet, every column, from the ordinary pipeline writer),
-``scores.parquet`` (one row per input record with every score, ``selected`` and the reason if not),
-``selected.json`` or ``selected.jsonl`` (the selected records unchanged, in the input's container and
-order) and ``report.json`` (the selection report under the selection stage's entry, as ``report``).
+The pipeline reads the input in place as instruction records (``input: {records: instructions}``). A post-step
+reads the written kept/ and rejected/ Parquet and adds ``selected.json`` or ``selected.jsonl`` (the selected
+records unchanged, found in the input by their row key ``relpath:N``, in the input's container and order) and
+``scores.parquet`` (one row per input record: every score, ``selected``, the reason if not). Its facts go into
+report.json, which is written once.
 """
 
 from __future__ import annotations
@@ -12,22 +13,25 @@ import dataclasses
 import glob
 import json
 import os
-import tempfile
+from collections import Counter
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sluiceway.sft.io import SFT_FIELDS, normalize, write_selected
+from sluiceway.io.instructions import layout_of
+from sluiceway.io.raw import iter_records
+from sluiceway.io.read import READ_STAGE, ReadOptions, detect_format, expand_inputs, source_names
+from sluiceway.rows import STAGE
 from sluiceway.sft.report import format_selection_report, selection_section
 
 SFT_STAGE_MODULES = ("sluiceway.stages.iqs", "sluiceway.stages.nuggets", "sluiceway.stages.car_select")
 
 
-def sft_read_options(base: Any) -> Any:
-    """The reader settings for normalized instruction data (keeps the config's size limits)."""
-    return dataclasses.replace(base, format="jsonl", text_field="text", id_field="id", keep_fields=SFT_FIELDS,
-                               strict=False)
+def read_instructions(pipeline: Any) -> None:
+    """SFT selection stages read instruction records (Alpaca/ShareGPT): the reader lifts them into columns."""
+    if any(type(s).__module__ in SFT_STAGE_MODULES for s in pipeline.stages):
+        pipeline.read_options = dataclasses.replace(pipeline.read_options, records="instructions")
 
 
 def _read_dir(path: str) -> pa.Table | None:
@@ -37,61 +41,90 @@ def _read_dir(path: str) -> pa.Table | None:
     return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
 
 
-def _order_key(meta: str | None) -> tuple[str, int]:
-    sft = json.loads(meta or "{}").get("sft", {})
-    return sft.get("file", ""), int(sft.get("index", 0))
+def selected_records(files: list[str], opts: ReadOptions, keys: set[str]) -> tuple[list[Any], Counter, str]:
+    """The input records whose row keys are in ``keys``, in input order; the layouts of all records read; the
+    input's container (``json`` when every file is a JSON array, else ``jsonl``)."""
+    names = source_names(files)
+    chosen: list[Any] = []
+    layouts, counters = Counter(), Counter()
+    for path in files:
+        for count, (n, record) in enumerate(iter_records(path, opts, counters), start=1):
+            if opts.limit is not None and count > opts.limit:
+                break
+            layouts[layout_of(record)] += 1
+            if f"{names[path]}:{n}" in keys:
+                chosen.append(record)
+    arrays = all(detect_format(f) == "json" for f in files) and not counters["json_lines_in_json"]
+    return chosen, layouts, "json" if arrays else "jsonl"
 
 
-def write_outputs(output: str, container: str) -> dict[str, Any]:
-    """``selected.json[l]`` and ``scores.parquet`` from the pipeline's kept/ and rejected/ Parquet."""
-    kept, rejected = _read_dir(os.path.join(output, "kept")), _read_dir(os.path.join(output, "rejected"))
-    metas = kept.column("meta").to_pylist() if kept is not None else []
-    selected_path = write_selected(metas, output, container)
+def write_selected(records: list[Any], output_dir: str, container: str) -> str:
+    """``selected.json`` (a JSON array) or ``selected.jsonl``; returns the file written."""
+    path = os.path.join(output_dir, "selected.json" if container == "json" else "selected.jsonl")
+    with open(path, "w", encoding="utf-8") as fh:
+        if container == "json":
+            json.dump(records, fh, ensure_ascii=False, indent=2)
+        else:
+            fh.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return path
+
+
+def write_scores(kept: pa.Table | None, rejected: pa.Table | None, files: list[str], output: str) -> str | None:
+    """``scores.parquet``: every row without ``text``/``meta``, with ``selected``, in input order."""
     parts = []
     for table, chosen in ((kept, True), (rejected, False)):
-        if table is None:
-            continue
-        table = table.append_column("selected", pa.array([chosen] * table.num_rows, pa.bool_()))
-        parts.append(table.drop_columns([c for c in ("text",) if c in table.column_names]))
+        if table is not None:
+            table = table.append_column("selected", pa.array([chosen] * table.num_rows, pa.bool_()))
+            parts.append(table.drop_columns([c for c in ("text", "meta") if c in table.column_names]))
     if not parts:
-        return {"selected_file": selected_path, "selected_rows": 0}
+        return None
     scores = pa.concat_tables(parts, promote_options="permissive")
-    order = sorted(range(scores.num_rows), key=lambda i: _order_key(scores.column("meta")[i].as_py()))
-    scores = scores.take(pa.array(order, pa.int64())).drop_columns(["meta"])
-    scores_path = os.path.join(output, "scores.parquet")
-    pq.write_table(scores, scores_path, compression="zstd")
-    return {"selected_file": selected_path, "selected_rows": len(metas), "scores_file": scores_path}
+    order = {name: i for i, name in enumerate(source_names(files).values())}
+
+    def key(source: str) -> tuple[int, int]:
+        name, n = source.rsplit(":", 1)
+        return order.get(name, len(order)), int(n)
+
+    sources = scores.column("source").to_pylist()
+    scores = scores.take(pa.array(sorted(range(scores.num_rows), key=lambda i: key(sources[i])), pa.int64()))
+    path = os.path.join(output, "scores.parquet")
+    pq.write_table(scores, path, compression="zstd")
+    return path
+
+
+def selection_outputs(output: str, files: list[str], opts: ReadOptions) -> dict[str, Any]:
+    """The post-step: selected records and scores from the written output; the report entries it adds."""
+    kept, rejected = _read_dir(os.path.join(output, "kept")), _read_dir(os.path.join(output, "rejected"))
+    keys = set(kept.column("source").to_pylist()) if kept is not None else set()
+    records, layouts, container = selected_records(files, opts, keys)
+    usable = [name for name in layouts if name]
+    unusable = 0 if rejected is None else sum(s == READ_STAGE for s in rejected.column(STAGE).to_pylist())
+    facts: dict[str, Any] = {
+        "sft_input": {"layout": usable[0] if len(usable) == 1 else "mixed" if usable else "alpaca",
+                      "container": container, "records": sum(layouts.values()), "unusable": unusable},
+        "selected_file": write_selected(records, output, container), "selected_rows": len(records)}
+    scores = write_scores(kept, rejected, files, output)
+    if scores:
+        facts["scores_file"] = scores
+    return facts
 
 
 def run_select(config: Any, input: str | list[str], output: str, *, overwrite: bool = False,
                ray_address: str | None = None, num_cpus: int | None = None, strict: bool = False,
-               work_dir: str | None = None, limit: int | None = None, quiet: bool = False) -> dict:
-    """Normalize the instruction data, run the pipeline (a config path or a ``Pipeline``), write the selection.
+               limit: int | None = None, quiet: bool = False) -> dict:
+    """Run the selection pipeline (a config path or a ``Pipeline``) on the instruction data, write the selection.
 
-    ``work_dir`` holds the normalized copy of the input while the pipeline runs; on a multi-node Ray
-    cluster it must be on storage every node can read. ``limit`` selects from the first N records only.
-    """
-    import importlib
-
+    ``limit`` selects from the first N records of each file only (a quick look)."""
     from sluiceway.pipelines.pipeline import Pipeline
 
-    for module in SFT_STAGE_MODULES:  # registered even before the registry lists them
-        importlib.import_module(module)
     pipeline = Pipeline.from_config(config) if isinstance(config, str) else config
-    pipeline.read_options = sft_read_options(pipeline.read_options)
+    pipeline.read_options = dataclasses.replace(pipeline.read_options, records="instructions", limit=limit)
     pipeline.output_format = "parquet"
-    if work_dir:
-        os.makedirs(work_dir, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="sluiceway-sft-", dir=work_dir) as tmp:
-        files, info = normalize(input, tmp, strict=strict, limit=limit)
-        report = pipeline.run(files, output, overwrite=overwrite, ray_address=ray_address, num_cpus=num_cpus,
-                              quiet=quiet)
-    report["input"] = info.files
-    report["sft_input"] = {"layout": info.layout, "container": info.container, "records": info.rows,
-                           "unusable": info.invalid}
-    report.update(write_outputs(output, info.container))
-    with open(os.path.join(output, "report.json"), "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
+    files = expand_inputs(input)
+    opts = pipeline.read_options
+    report = pipeline.run(files, output, overwrite=overwrite, ray_address=ray_address, num_cpus=num_cpus,
+                          strict=strict or None, quiet=quiet,
+                          post_step=lambda _report: selection_outputs(output, files, opts))
     if not quiet:
         if selection_section(report):
             print(format_selection_report(selection_section(report)))

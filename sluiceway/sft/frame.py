@@ -5,6 +5,7 @@ SFT pools are thousands to ~100k rows, so selection stages materialize them on t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,6 @@ import pyarrow as pa
 
 from sluiceway.rows import alive_mask, set_column
 from sluiceway.rows import reject as reject_mask
-from sluiceway.sft.io import record_source
 
 __all__ = ["alive_mask", "collect", "examples", "put", "reject_rows", "report_inputs", "score_columns",
            "to_dataset"]
@@ -63,6 +63,15 @@ def reject_rows(table: pa.Table, rows: np.ndarray, stage: str, reason: str, deta
         detail[i] = d
     return reject_mask(table, mask, stage, reason, detail)
 
+
+def record_source(meta: str | None, fallback: str | None) -> str:
+    """Where a row came from, for the report: a ``source``/``dataset``/``category`` field of the record (kept in
+    ``meta`` by the reader), else its input file."""
+    record = json.loads(meta) if meta else None
+    for key in ("source", "dataset", "category"):
+        if isinstance(record, dict) and isinstance(record.get(key), str):
+            return record[key]
+    return (fallback or "").rsplit(":", 1)[0]
 
 
 def report_inputs(table: pa.Table, mask: np.ndarray) -> tuple[list[int], list[int], list[str]]:

@@ -117,7 +117,7 @@ class CheapIQS:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._encoder is None:
-            from sluiceway.sft.embed import load_embedder
+            from sluiceway.diversity.embedders import load_embedder
 
             self._encoder = load_embedder(self.embedder, self.embedder_path)
         return np.asarray(self._encoder.encode(texts, batch_size=64), dtype=np.float32)

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 Pair = tuple[str, str]
 Score = tuple[float, int]  # (summed log-prob of the continuation tokens, number of tokens scored)
 Items = Sequence[tuple[list[int], list[int]]]  # (context ids, continuation ids) per pair
-DEFAULT_MODEL = "smollm2-135m-instruct"  # see sluiceway.sft.lm_source.SHIPPED
+DEFAULT_MODEL = "smollm2-135m-instruct"  # see sluiceway.shipped.models.SHIPPED
 
 
 class LogProbLM(Protocol):

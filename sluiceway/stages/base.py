@@ -1,21 +1,11 @@
-"""The stage contract: every sluiceway stage is one of three kinds.
-
-* ``BatchStage`` — row-local, runs on Arrow batches in Ray tasks. ``compute`` returns new or
-  replaced columns (scores, cleaned text); ``decide`` turns those into a rejection reason per row
-  (``None`` keeps it). Scores stay in the output, so thresholds can be changed without recomputing.
-* ``ModelStage`` — a ``BatchStage`` whose ``setup`` loads a model into ``_model`` once per Ray actor.
-* ``DatasetStage`` — whole-dataset (dedup, clustering, selection): ``apply`` gets and returns a
-  Ray Dataset.
-
-Rows are never dropped. A rejected row keeps flowing with ``stage``/``reason``/``detail`` set and is
-skipped by later stages; the writer splits kept from rejected at the end. Parameters are dataclass
-fields, so YAML keys are validated against them.
+"""The stage contract: ``BatchStage`` (row-local, on Arrow batches in Ray tasks; ``compute`` adds columns,
+``decide`` rejects), ``ModelStage`` (a batch stage holding a model per Ray actor) and ``DatasetStage`` (whole
+dataset: dedup, clustering, selection). Rows are never dropped, only rejected. Rules: docs/CONTRACT.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,6 +15,7 @@ if TYPE_CHECKING:
     import ray.data
 
 from sluiceway.rows import DETAIL, REASON, RESERVED, STAGE  # noqa: F401  (the row state, re-exported)
+from sluiceway.stages.context import RunContext  # noqa: F401  (what apply gets, re-exported)
 
 
 @dataclasses.dataclass
@@ -47,8 +38,7 @@ class Stage:
         """Raise ``ValueError`` naming the bad parameter; called before anything runs."""
 
     def model_paths(self) -> dict[str, str]:
-        """``{parameter: path}`` of the model files this stage loads; each must exist before anything runs
-        (checked by ``build_stage`` and ``Pipeline.check``). Empty values are left to ``validate``."""
+        """``{parameter: path}`` of the model files this stage loads, checked to exist before anything runs."""
         return {}
 
     def report_extra(self, entry: dict) -> dict:
@@ -71,8 +61,7 @@ class BatchStage(Stage):
 
 @dataclasses.dataclass
 class ModelStage(BatchStage):
-    """A batch stage holding a model: ``setup`` loads it into ``_model`` once per actor, before any batch.
-    The model is never pickled (Ray ships the parameters); subclasses call ``super().validate()``."""
+    """``setup`` loads the model into ``_model`` once per actor; it is never pickled. Call ``super().validate()``."""
 
     concurrency: int = 1  # Ray actors, each with its own copy of the model
     _model: ClassVar[Any] = None
@@ -100,26 +89,3 @@ class DatasetStage(Stage):
 
     def apply(self, ds: ray.data.Dataset, ctx: RunContext) -> ray.data.Dataset:
         raise NotImplementedError
-
-
-@dataclasses.dataclass
-class RunContext:
-    """What a dataset stage may need from the run: where to checkpoint, how wide to shuffle, and its report
-    section (``report(name)``: report.json nests it under the stage's entry as ``"report"``)."""
-
-    output_dir: str
-    num_partitions: int
-    stats: Any = None  # handle of the run's StatsCollector actor
-    sections: dict[str, dict] = dataclasses.field(default_factory=dict)
-    resumed_after: str | None = None  # the stage whose checkpoint this run resumed from
-
-    def report(self, stage: str) -> dict:
-        """The report section of ``stage`` (fill it in place)."""
-        return self.sections.setdefault(stage, {})
-
-    def path(self, *parts: str) -> str:
-        """``output_dir/parts...``, refusing absolute parts and ``..`` so a configured name cannot escape it."""
-        for part in parts:
-            if not part or os.path.isabs(part) or ".." in part.replace("\\", "/").split("/"):
-                raise ValueError(f"path {part!r} must be a relative path inside the output directory {self.output_dir}")
-        return os.path.join(self.output_dir, *parts)

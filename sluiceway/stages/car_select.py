@@ -62,9 +62,10 @@ class CarSelect(DatasetStage):
 
     def select(self, table: pa.Table, report: dict | None = None) -> pa.Table:
         """The whole stage on one Arrow table (usable without Ray)."""
+        from sluiceway.diversity.embedders import embed_texts
+        from sluiceway.diversity.kmeans import cluster_labels, default_k
         from sluiceway.sft import frame
         from sluiceway.sft.car import cds_select, ranks
-        from sluiceway.sft.embed import cluster, default_k, embed_texts
         from sluiceway.sft.report import selection_report
         from sluiceway.sft.template import iqs_text
 
@@ -79,7 +80,7 @@ class CarSelect(DatasetStage):
         texts = [iqs_text(*ex) for ex in frame.examples(table, alive)]
         x = embed_texts(texts, self.embedder, self.embedder_path)
         k = self.k or default_k(n)
-        labels, _ = cluster(x, k, seed=self.seed, pca_variance=self.pca_variance)
+        labels, _ = cluster_labels(x, k, seed=self.seed, pca_variance=self.pca_variance)
         keep, why = cds_select(scores, labels, self.n1, self.n2)
         rank = ranks(scores)
         table = frame.put(table, "car_cluster", alive, labels, pa.int64())

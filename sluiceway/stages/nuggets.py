@@ -78,7 +78,8 @@ class NuggetsScore(DatasetStage):
 
     def pick_anchors(self, ex: list[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray | None]:
         """``(anchor row indices, cluster labels or None)``."""
-        from sluiceway.sft.embed import cluster, default_k, embed_texts
+        from sluiceway.diversity.embedders import embed_texts
+        from sluiceway.diversity.kmeans import cluster_labels, default_k
         from sluiceway.sft.nuggets import kmeans_anchors, random_anchors
         from sluiceway.sft.template import nuggets_demonstration
 
@@ -87,7 +88,7 @@ class NuggetsScore(DatasetStage):
         if self.anchors == "kmeans" or self.coverage_clusters:
             x = embed_texts([nuggets_demonstration(*e, reference=True) for e in ex], self.embedder, self.embedder_path)
             k = min(self.num_anchors, n) if self.anchors == "kmeans" else default_k(n)
-            labels, distances = cluster(x, k, seed=self.seed)
+            labels, distances = cluster_labels(x, k, seed=self.seed)
         if self.anchors == "kmeans":
             return kmeans_anchors(labels, distances), labels
         return random_anchors(n, self.num_anchors, self.seed), labels

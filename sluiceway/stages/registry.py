@@ -135,7 +135,7 @@ def _looks_numeric(text: str) -> bool:
 
 def check_model_paths(stage: Stage) -> None:
     """Every model path the stage declares (``Stage.model_paths``) must exist before anything runs."""
-    from sluiceway.fasttext_models.shipped import ShippedModelMissing, resolve
+    from sluiceway.shipped.models import ShippedModelMissing, resolve
 
     for param, ref in stage.model_paths().items():
         try:

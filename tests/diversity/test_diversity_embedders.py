@@ -107,3 +107,11 @@ def test_sentence_transformers_bundled_minilm():
     assert X.shape == (3, 384) and X.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
     assert X[0] @ X[1] > X[0] @ X[2] + 0.3
+
+
+def test_hashing_backend_needs_no_model():
+    from sluiceway.diversity.embedders import embed_texts, embedding_dim
+
+    x = embed_texts(["red tea", "red tea", "blue maps"], "hashing")
+    assert x.shape == (3, embedding_dim("hashing")) and x.dtype == np.float32
+    assert np.allclose(np.linalg.norm(x, axis=1), 1) and np.allclose(x[0], x[1]) and not np.allclose(x[0], x[2])

@@ -24,6 +24,7 @@ def same_partition(a, b) -> bool:
 
 def test_default_k():
     assert [default_k(n) for n in (0, 1, 2, 200, 500_000)] == [1, 1, 1, 10, 500]
+    assert default_k(52002) == 161  # CaR's k for Alpaca
 
 
 @pytest.mark.parametrize("algorithm", ["lloyd", "minibatch"])

@@ -53,12 +53,17 @@ def test_truncated_gzip_strict_raises_naming_the_file(tmp_path):
         read_rows(path, strict=True)
 
 
+def _garbled(data: bytes, count: int, mask: int) -> bytes:
+    """``data`` with ``count`` bytes from the middle on XORed with ``mask``."""
+    out = bytearray(data)
+    for i in range(len(out) // 2, len(out) // 2 + count):
+        out[i] ^= mask
+    return bytes(out)
+
+
 def test_corrupt_gzip_mid_stream(tmp_path):
-    data = bytearray(gzip.compress(_payload()))
-    for i in range(len(data) // 2, len(data) // 2 + 64):
-        data[i] ^= 0x5A
     path = tmp_path / "bad.jsonl.gz"
-    path.write_bytes(bytes(data))
+    path.write_bytes(_garbled(gzip.compress(_payload()), 64, 0x5A))
     rows, counters = read_rows(path)
     assert counters["damaged_files"] == 1
     good = sum(r["reason"] is None for r in rows)
@@ -78,11 +83,8 @@ def test_truncated_zstd_is_noticed(tmp_path):
 
 
 def test_corrupt_zstd_with_checksum(tmp_path):
-    data = bytearray(zstandard.ZstdCompressor(write_checksum=True).compress(_payload()))
-    for i in range(len(data) // 2, len(data) // 2 + 32):
-        data[i] ^= 0xFF
     path = tmp_path / "bad.jsonl.zst"
-    path.write_bytes(bytes(data))
+    path.write_bytes(_garbled(zstandard.ZstdCompressor(write_checksum=True).compress(_payload()), 32, 0xFF))
     rows, counters = read_rows(path)
     assert counters["damaged_files"] == 1
     assert_accounted(rows, len(rows) - 1, damaged=1, name="bad.jsonl.zst")

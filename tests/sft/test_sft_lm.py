@@ -115,7 +115,7 @@ def test_missing_and_corrupt_model_files_name_the_path(tmp_path):
 def test_shipped_model_missing_names_the_package(monkeypatch):
     import importlib.util
 
-    from sluiceway.fasttext_models import shipped
+    from sluiceway.shipped import models as shipped
 
     real = importlib.util.find_spec
     monkeypatch.setattr(shipped.importlib.util, "find_spec",
@@ -152,7 +152,7 @@ def test_context_too_short_fails_before_loading(tmp_path):
 # -- the shipped SmolLM2-135M-Instruct (installed by `make test`'s venv; one load per module) -------------------
 @pytest.fixture(scope="module")
 def smol():
-    from sluiceway.fasttext_models.shipped import smollm2_gguf_path
+    from sluiceway.shipped.models import smollm2_gguf_path
 
     try:
         smollm2_gguf_path()

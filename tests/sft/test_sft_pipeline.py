@@ -62,7 +62,7 @@ def test_three_stages_on_ray_write_the_input_format(ray_session, tmp_path):
     assert len(scores) == 19 and sum(r["selected"] for r in scores) == len(selected)
     assert {"iqs_score", "golden_score", "car_cluster"} <= set(scores[0])
     broken = next(r for r in scores if r["id"] == "broken")
-    assert broken["reason"] == "missing_text" and not broken["selected"]
+    assert broken["reason"] == "malformed" and not broken["selected"]  # the reader says why
     car = stage_section(report, "car_select")
     assert car["method"] == "car" and car["selected"] == len(selected)
     assert stage_section(report, "nuggets_score")["method"] == "nuggets"  # each stage keeps its own section

@@ -23,7 +23,7 @@ def pool(n=60, dead=(3,)):
         rows["instruction"].append(f"Tell me about {topic} ({i}).")
         rows["input"].append("" if i % 2 else None)
         rows["output"].append(f"{topic} " * (1 + i % 5))
-        rows["meta"].append(json.dumps({"sft": {"record": {"dataset": "A" if i < n // 2 else "B"}}}))
+        rows["meta"].append(json.dumps({"dataset": "A" if i < n // 2 else "B"}))  # the rest of the record
         rows["source"].append(f"f.json:{i + 1}")
         rows["stage"].append("read" if bad else None)
         rows["reason"].append("malformed" if bad else None)

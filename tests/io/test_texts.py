@@ -1,9 +1,11 @@
-"""Reading training text from JSONL and plain-text files."""
+"""Training texts from JSONL and plain-text files (io/texts.py)."""
 
 import gzip
 import json
 
-from sluiceway.fasttext_models.corpus import iter_texts, read_texts
+import pytest
+
+from sluiceway.io.texts import iter_texts, read_texts
 
 
 def test_jsonl_and_txt(tmp_path):
@@ -20,3 +22,10 @@ def test_reservoir_sample_is_seeded(tmp_path):
     assert len(a) == 50 == len(set(a)) and a == read_texts(str(tmp_path / "c.txt"), limit=50, seed=1)
     assert a != read_texts(str(tmp_path / "c.txt"), limit=50, seed=2)
     assert len(read_texts(str(tmp_path / "c.txt"))) == 500
+
+
+def test_limit_and_missing_file(tmp_path):
+    (tmp_path / "c.txt").write_text("a\nb\nc\n")
+    assert list(iter_texts([str(tmp_path / "c.txt")], limit=2)) == ["a", "b"]
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        list(iter_texts(str(tmp_path / "missing.txt")))

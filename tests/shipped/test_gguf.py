@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sluiceway.fasttext_models.gguf_meta import GGUFError, read_metadata
+from sluiceway.shipped.gguf import GGUFError, read_metadata
 from sluiceway.text.tokenizer import load_tokenizer, tokenizer_from_gguf, train_bpe
 
 TEXTS = ["the river runs past the old mill", "in 2024 the mill made 1234 loaves", "bread, flour and water"] * 20

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from sluiceway.fasttext_models import shipped
 from sluiceway.fasttext_models.fasttext_io import load_model, top_label
+from sluiceway.shipped import models as shipped
 from sluiceway.text.tokenizer import count_tokens, load_tokenizer
 
 
