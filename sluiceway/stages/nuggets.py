@@ -47,7 +47,7 @@ class NuggetsScore(DatasetStage):
     threshold: float | None = None  # keep golden_score > threshold
     top_fraction: float | None = None
     top_k: int | None = None
-    concurrency: int = 0  # scoring actors; 0 = one per GPU, or 1 without GPUs
+    concurrency: int = 0  # scoring actors; 0 = one per GPU, or on CPUs see actor_layout
     coverage_clusters: bool = True  # with random anchors, cluster the pool anyway for the report
 
     def model_paths(self) -> dict[str, str]:
@@ -169,14 +169,26 @@ class _GoldenActor:
                              reuse_cache=self.reuse)
 
 
+def actor_layout(gpus: int, cpus: int, concurrency: int, candidates: int) -> tuple[int, int]:
+    """``(actors, CPUs per actor)``. One actor per GPU; on CPUs, small single-thread actors by default (a GEMM
+    thread per actor wastes less than torch threads sharing one forward pass; see BENCHMARKS.md, Nuggets),
+    two threads each from 4 CPUs on, so that at most 8 model copies sit in memory."""
+    if gpus:
+        return max(1, min(concurrency or gpus, candidates)), 1
+    cpus = max(1, cpus)
+    wanted = concurrency or (cpus if cpus < 4 else min(8, cpus // 2))
+    actors = max(1, min(wanted, candidates, cpus))
+    return actors, max(1, cpus // actors)
+
+
 def _ray_scorer(stage: NuggetsScore) -> Any:
     def score(candidates: list, anchors: list, anchor_of: list) -> np.ndarray:
         """Zero-shot once on the first actor, then candidate chunks spread over all actors."""
         import ray
 
         gpus = int(ray.cluster_resources().get("GPU", 0))
-        n_actors = max(1, min(stage.concurrency or max(1, gpus), len(candidates)))
-        cpus = 1 if gpus else max(1, int(ray.cluster_resources().get("CPU", 1)) // n_actors)
+        n_actors, cpus = actor_layout(gpus, int(ray.cluster_resources().get("CPU", 1)), stage.concurrency,
+                                      len(candidates))
         cls = ray.remote(num_gpus=1 if gpus else 0, num_cpus=cpus)(_GoldenActor)
         config = dataclasses.replace(stage.lm_config(), threads=stage.threads or cpus)
         actors = [cls.remote(config, stage.reference_template, stage.reuse_cache) for _ in range(n_actors)]

@@ -85,3 +85,14 @@ def test_bad_model_fails_before_any_scoring(tmp_path):
     with pytest.raises(ValueError, match="takes 256 positions"):
         NuggetsScore(model=str(short), embedder="hashing", num_anchors=2).select(pool(), scorer=lambda *a: calls.append(a))
     assert calls == []
+
+
+def test_actor_layout_spreads_single_thread_actors_on_small_cpu_nodes_and_caps_model_copies():
+    from sluiceway.stages.nuggets import actor_layout
+
+    assert actor_layout(0, 2, 0, 40) == (2, 1)
+    assert actor_layout(0, 2, 0, 1) == (1, 2)  # one candidate: one actor with both threads
+    assert actor_layout(0, 16, 0, 1000) == (8, 2)
+    assert actor_layout(0, 64, 0, 1000) == (8, 8)
+    assert actor_layout(0, 2, 1, 40) == (1, 2)  # concurrency given: as asked
+    assert actor_layout(2, 16, 0, 40) == (2, 1)  # one per GPU
