@@ -1,14 +1,19 @@
 """Nuggets golden score (Li et al., ACL 2024) with SmolLM2-135M-Instruct on CPU: speed and score agreement.
 
-``speed``: the same candidates x anchors scored by several LM variants (fp32 with full-vocab logits at every
-position, fp32 with logits only at answer positions, int8 dynamic quantization of the linear layers), interleaved
+``speed``: the same candidates x anchors scored by several LM variants in one process (``fp32_unpacked``: plain
+``nn.Linear``; ``fp32``: weights packed for oneDNN, the default; ``fp32_full_logits``: vocab logits at every
+position; ``int8``: dynamic quantization of the linear layers), interleaved
 per candidate so that every variant sees the same machine load; Spearman of each variant's golden scores against
-fp32's, and the share of identical (candidate, anchor) win decisions.
+the first variant's, and the share of identical (candidate, anchor) win decisions.
+
+``layout``: wall time per candidate on N cores (``--threads N``), the old layout (one process with N torch
+threads, unpacked) against the default one (N single-thread scoring processes, packed), alternating rounds.
 
 ``agreement``: golden scores from 100 k-means anchors vs 300 random anchors (Spearman) on a pool of Alpaca
 English + Chinese demo data, and how the selected top share differs from the pool (lengths, sources, clusters).
 
     python benchmarks/bench_nuggets.py speed --data ../shared/data --candidates 24 --anchors 40
+    python benchmarks/bench_nuggets.py layout --data ../shared/data --candidates 8 --anchors 40 --threads 2
     python benchmarks/bench_nuggets.py agreement --data ../shared/data --candidates 30
 """
 
@@ -114,6 +119,65 @@ def speed(lms: dict[str, HFCausalLM], cands: list, anchors: list) -> dict:
     return out
 
 
+def _layout_worker(model: str, anchors: list, jobs: object, results: object) -> None:
+    """One single-thread process with the default (packed) model: scores the candidates it is sent."""
+    import torch
+
+    torch.set_num_threads(1)
+    lm = HFCausalLM(LMConfig(model, device="cpu", threads=1))
+    zero = zero_shot(lm, anchors)
+    results.put("ready")
+    while (job := jobs.get()) is not None:
+        results.put((job[0], float(golden_scores(lm, [job[1]], anchors, zero)[0])))
+
+
+def layout(model: str, cands: list, anchors: list, cores: int) -> dict:
+    """Wall time per candidate on ``cores`` CPUs, side by side: the old layout (one process, ``cores`` torch
+    threads, ``nn.Linear`` unpacked) and the new one (``cores`` single-thread processes, packed weights).
+    Rounds alternate, each scoring the same ``cores`` candidates both ways, so both see the same machine load."""
+    import multiprocessing as mp
+
+    import torch
+
+    ctx = mp.get_context("spawn")
+    jobs, results = ctx.Queue(), ctx.Queue()
+    workers = [ctx.Process(target=_layout_worker, args=(model, anchors, jobs, results)) for _ in range(cores)]
+    for w in workers:
+        w.start()
+    torch.set_num_threads(cores)
+    old = HFCausalLM(LMConfig(model, device="cpu", threads=cores, pack_linear=False))
+    zero = zero_shot(old, anchors)
+    for _ in workers:
+        results.get()
+    wall = {"old": 0.0, "new": 0.0}
+    gs_old, gs_new = [], []
+    for r in range(0, len(cands) - cores + 1, cores):
+        group = cands[r:r + cores]
+        start = time.perf_counter()
+        gs_old += list(golden_scores(old, group, anchors, zero))
+        wall["old"] += time.perf_counter() - start
+        start = time.perf_counter()
+        for i, c in enumerate(group):
+            jobs.put((i, c))
+        gs_new += [gs for _, gs in sorted(results.get() for _ in group)]
+        wall["new"] += time.perf_counter() - start
+        print(f"  round {r // cores + 1}: old {wall['old'] / len(gs_old):.1f}s, new {wall['new'] / len(gs_new):.1f}s"
+              " per candidate", flush=True)
+    for _ in workers:
+        jobs.put(None)
+    for w in workers:
+        w.join()
+    n = len(gs_old)
+    per = {k: v / n * 100 / len(anchors) for k, v in wall.items()}  # wall-s per candidate, scaled to 100 anchors
+    return {"cores": cores, "candidates": n, "anchors": len(anchors),
+            "old_wall_s_per_candidate_100_anchors": round(per["old"], 2),
+            "new_wall_s_per_candidate_100_anchors": round(per["new"], 2),
+            "speedup": round(per["old"] / per["new"], 2),
+            "new_candidates_per_s_per_core": round(1 / per["new"] / cores, 5),
+            "new_hours_52k": round(per["new"] * ALPACA_52K / 3600, 1),
+            "golden_scores_equal": bool(np.allclose(gs_old, gs_new, atol=0))}
+
+
 def _threads() -> int:
     import torch
 
@@ -165,7 +229,7 @@ def agreement(model: str, data: str, n_cands: int, km_n: int, rnd_n: int, top: f
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["speed", "agreement"])
+    ap.add_argument("what", choices=["speed", "layout", "agreement"])
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--model", default="smollm2-135m-instruct")
     ap.add_argument("--candidates", type=int, default=24)
@@ -182,9 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    if args.what == "speed":
+    if args.what in ("speed", "layout"):
         ex = load_examples(os.path.join(args.data, "sft", "alpaca_en_demo.json"))
         pick = np.random.default_rng(args.seed).choice(len(ex), args.candidates + args.anchors, replace=False)
+    if args.what == "layout":
+        res = layout(args.model, [ex[i] for i in pick[:args.candidates]], [ex[i] for i in pick[args.candidates:]],
+                     args.threads)
+    elif args.what == "speed":
         res = speed(variants(args.model, args.variants), [ex[i] for i in pick[:args.candidates]],
                     [ex[i] for i in pick[args.candidates:]])
     else:

@@ -54,3 +54,14 @@ def kill_node_at_checkpoint(cluster: Any, node: Any, root: str, step: Callable[[
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     return thread, killed
+
+
+def close_cluster(cluster: Any, thread: threading.Thread, result: dict) -> dict:
+    """Wait for the node killer, record how many nodes are still alive, and shut Ray and the cluster down."""
+    import ray
+
+    thread.join(timeout=5)
+    result["nodes_after"] = sum(1 for n in ray.nodes() if n["Alive"])
+    ray.shutdown()
+    cluster.shutdown()
+    return result

@@ -52,7 +52,7 @@ class LMConfig:
     max_context_tokens: int = 256
     max_continuation_tokens: int = 256
     batch_cost_tokens: int = 64  # fixed cost of a forward pass, in padded tokens (trades padding for passes)
-    quantize: str = "none"  # none | int8 | auto (int8 linear layers on CPU); int8 moved SmolLM2 scores ~50%
+    quantize: str = "none"  # none | int8 | auto (int8 linear layers on CPU); int8 flipped most SmolLM2 win decisions
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
     pack_linear: bool = True  # fp32 on CPU: linear weights packed once for oneDNN (same scores, ~1.2x faster)
 

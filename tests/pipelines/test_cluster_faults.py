@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from tests.cluster_script import kill_node_at_checkpoint, run_as_script, script_main
+from tests.cluster_script import close_cluster, kill_node_at_checkpoint, run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -88,12 +88,8 @@ def run_job(out_dir: str) -> dict:
     thread, killed = kill_node_at_checkpoint(cluster, workers[0], os.path.join(out_dir, "kill", STAGE_CHECKPOINTS),
                                              lambda d: d.split("-")[1])
     result["kill"] = run("kill")
-    thread.join(timeout=5)
     result["killed"] = killed
-    result["nodes_after"] = sum(1 for n in ray.nodes() if n["Alive"])
-    ray.shutdown()
-    cluster.shutdown()
-    return result
+    return close_cluster(cluster, thread, result)
 
 
 @pytest.fixture(scope="module")

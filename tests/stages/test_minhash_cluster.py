@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.cluster_script import kill_node_at_checkpoint, run_as_script, script_main
+from tests.cluster_script import close_cluster, kill_node_at_checkpoint, run_as_script, script_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -84,12 +84,8 @@ def run_job(out_dir: str) -> dict:
         cluster, workers[0], os.path.join(out_dir, "kill", "_checkpoints", "minhash"),
         lambda d: "signatures" if d.startswith("signatures-") else None, timeout=600)
     rows, info = run("kill")
-    thread.join(timeout=5)
     result["kill"], result["kill_steps"], result["killed"] = outcome(rows), info["steps"], killed
-    result["nodes_after"] = sum(1 for n in ray.nodes() if n["Alive"])
-    ray.shutdown()
-    cluster.shutdown()
-    return result
+    return close_cluster(cluster, thread, result)
 
 
 @pytest.fixture(scope="module")
