@@ -18,66 +18,11 @@ import multiprocessing as mp
 import os
 import shutil
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(entry))
-    return kids
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class PeakMemory:
-    """Largest total PSS (from /proc) of a process (default: this one) and all its descendants, sampled in a
-    thread."""
-
-    def __init__(self, every: float = 2.0, root: int | None = None):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
-        self.root = root or os.getpid()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> int:
-        kids, todo, total = _children(), [self.root], 0
-        while todo:
-            pid = todo.pop()
-            total += _pss_kib(pid)
-            todo.extend(kids.get(pid, []))
-        return total * 1024
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> PeakMemory:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self.thread.join()
+from proc_memory import PeakMemory  # noqa: E402
 
 
 def make_corpus(data: str, docs: int, out_dir: str, files: int) -> dict[str, str]:

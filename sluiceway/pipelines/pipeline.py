@@ -128,7 +128,12 @@ class Pipeline:
         and its marker ends as complete, failed or interrupted (then ``RunInterrupted``, Ray shut down).
         ``post_step(report)`` runs on the verified output before report.json is written, once; its dict
         adds top-level report entries (``sluiceway select`` writes the selected records there)."""
-        from sluiceway.pipelines.runtime import check_address, interrupt_on_sigterm, shutdown_ray
+        from sluiceway.pipelines.runtime import (
+            check_address,
+            interrupt_on_sigterm,
+            object_store_bytes,
+            shutdown_ray,
+        )
 
         if strict is not None:
             self.read_options.strict = strict
@@ -136,6 +141,7 @@ class Pipeline:
         files = expand_inputs(input)
         if self.read_options.strict:
             refuse_duplicate_ids(files, self.read_options)
+        object_store_bytes()  # a bad SLUICEWAY_OBJECT_STORE_MB fails here, before the output is touched
         if ray_address:
             check_address(ray_address)
         out = prepare_output(output, overwrite, resume, stages=self.stages, read_options=self.read_options,

@@ -10,6 +10,10 @@ Embedded Ray is private to this machine and to this driver:
   process whose command line names the session directory (raylet, GCS, dashboard and runtime-env
   agents). SIGTERM first, SIGKILL after a grace period.
 
+``SLUICEWAY_OBJECT_STORE_MB`` (MiB) sizes the embedded cluster's object store (Ray's default: 30% of the
+machine's memory); a smaller store makes Ray spill objects to disk sooner. A cluster given by address keeps
+its own size (set by ``ray start --object-store-memory``), so the variable is then ignored with a warning.
+
 An address (``host:port``, ``ray://host:port`` or ``auto``) is probed with a TCP connect first, so an
 unreachable cluster fails in seconds instead of hanging in ``ray.init``.
 """
@@ -25,15 +29,22 @@ import socket
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 
 PROBE_TIMEOUT_S = 3.0
+OBJECT_STORE_ENV = "SLUICEWAY_OBJECT_STORE_MB"
+OBJECT_STORE_MIN_MB = 75  # Ray's OBJECT_STORE_MINIMUM_MEMORY_BYTES (75 MiB): ray.init refuses less
 WATCHDOG_POLL_S = 0.5
 WATCHDOG_GRACE_S = 3.0
 
 
 class RayAddressError(ConnectionError):
     """The Ray cluster at the given address cannot be reached."""
+
+
+class ObjectStoreSizeError(ValueError):
+    """``SLUICEWAY_OBJECT_STORE_MB`` is not a size Ray accepts."""
 
 
 def find_cause(exc: BaseException, kind: type[BaseException] = BaseException) -> BaseException | None:
@@ -145,6 +156,23 @@ def check_address(address: str) -> None:
     _probe(host.strip("[]"), int(port), address)
 
 
+def object_store_bytes(environ: dict[str, str] | None = None) -> int | None:
+    """The object store size ``SLUICEWAY_OBJECT_STORE_MB`` asks for, in bytes (None: unset, Ray's default).
+
+    A value that is not a whole number of MiB, or is below Ray's minimum, is a clear error before Ray starts."""
+    raw = (os.environ if environ is None else environ).get(OBJECT_STORE_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        mib = int(raw)
+    except ValueError:
+        raise ObjectStoreSizeError(f"{OBJECT_STORE_ENV}={raw!r} is not a whole number of MiB (e.g. 2048)") from None
+    if mib < OBJECT_STORE_MIN_MB:
+        raise ObjectStoreSizeError(f"{OBJECT_STORE_ENV}={mib} is below Ray's minimum object store size of "
+                         f"{OBJECT_STORE_MIN_MB} MiB")
+    return mib * 1024 * 1024
+
+
 def init_ray(address: str | None = None, num_cpus: int | None = None, *, debug: bool | None = None) -> None:
     """Initialise Ray once per process; a second call with Ray already up is a no-op.
 
@@ -157,12 +185,16 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, *, debug: 
 
     if ray.is_initialized():
         return
+    store = object_store_bytes()
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
     # without debug, workers' stderr (every failed task's trace) stays in the session's log files
     kwargs: dict = {"ignore_reinit_error": True, "logging_level": logging.WARNING, "log_to_driver": debug}
     if not debug:
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     if address and address != "local":
+        if store is not None:
+            warnings.warn(f"{OBJECT_STORE_ENV} is ignored with --ray-address: the cluster's object store keeps "
+                          "the size it was started with (ray start --object-store-memory)", stacklevel=2)
         check_address(address)
         try:
             ray.init(address=address, **kwargs)
@@ -175,6 +207,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, *, debug: 
         kwargs["num_cpus"] = num_cpus or os.cpu_count()
         kwargs["include_dashboard"] = False
         kwargs["_node_ip_address"] = "127.0.0.1"
+        if store is not None:
+            kwargs["object_store_memory"] = store
         ray.init(**kwargs)
         start_watchdog(os.getpid(), session_dir())
     ctx = ray.data.DataContext.get_current()

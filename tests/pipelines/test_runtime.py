@@ -11,7 +11,16 @@ import time
 
 import pytest
 
-from sluiceway.pipelines.runtime import RayAddressError, check_address, root_cause, short_message
+from sluiceway.pipelines.runtime import (
+    OBJECT_STORE_ENV,
+    ObjectStoreSizeError,
+    RayAddressError,
+    check_address,
+    init_ray,
+    object_store_bytes,
+    root_cause,
+    short_message,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DRIVER = """
@@ -122,3 +131,41 @@ def test_root_cause_looks_through_ray_wrappers(ray_session):
         ray.get(fail.remote())
     assert isinstance(root_cause(info.value), ValueError)
     assert short_message(info.value) == "bad value in shard 7"
+
+
+def test_object_store_size_is_read_in_mib_and_validated():
+    assert object_store_bytes({}) is None
+    assert object_store_bytes({OBJECT_STORE_ENV: " "}) is None
+    assert object_store_bytes({OBJECT_STORE_ENV: "200"}) == 200 * 2**20
+    assert object_store_bytes({OBJECT_STORE_ENV: " 75 "}) == 75 * 2**20  # Ray's minimum itself is accepted
+    from ray._private.ray_constants import OBJECT_STORE_MINIMUM_MEMORY_BYTES
+
+    assert object_store_bytes({OBJECT_STORE_ENV: "75"}) >= OBJECT_STORE_MINIMUM_MEMORY_BYTES
+    for bad, words in (("1.5", "whole number"), ("2G", "whole number"), ("74", "below Ray's minimum"),
+                       ("-200", "below Ray's minimum")):
+        with pytest.raises(ObjectStoreSizeError, match=words) as info:
+            object_store_bytes({OBJECT_STORE_ENV: bad})
+        assert OBJECT_STORE_ENV in str(info.value)
+
+
+def test_bad_object_store_size_fails_before_the_output_is_touched(tmp_path, monkeypatch):
+    from sluiceway.pipelines.pipeline import Pipeline
+    from sluiceway.stages.registry import build_stage
+
+    (tmp_path / "a.jsonl").write_text('{"text": "one"}\n')
+    monkeypatch.setenv(OBJECT_STORE_ENV, "lots")
+    with pytest.raises(ObjectStoreSizeError, match="lots"):
+        Pipeline([build_stage("normalize")]).run(str(tmp_path / "a.jsonl"), str(tmp_path / "out"), quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_object_store_size_is_ignored_with_a_warning_for_an_address(monkeypatch):
+    import ray
+
+    for name in ("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "RAY_BACKEND_LOG_LEVEL"):  # init_ray sets defaults
+        monkeypatch.setenv(name, os.environ.get(name, "0" if "ACCEL" in name else "fatal"))
+    monkeypatch.setenv(OBJECT_STORE_ENV, "200")
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh driver, whatever ran before
+    with pytest.warns(UserWarning, match=f"{OBJECT_STORE_ENV} is ignored with --ray-address"), \
+            pytest.raises(RayAddressError):  # nothing listens on port 1: fails in the probe, before ray.init
+        init_ray("127.0.0.1:1")
