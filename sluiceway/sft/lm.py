@@ -208,8 +208,14 @@ def _register_shared_prefix_attention() -> bool:
         return False
     if not hasattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu"):
         return False
+    def shared_prefix_mask(*args: Any, **kwargs: Any) -> Any:
+        """No mask while a prefix is shared (the attention is causal over each row's own tokens, and rows are
+        right-padded); SDPA's masks otherwise. Some transformers releases (4.56) build a full causal mask
+        whenever ``position_ids`` are passed without a cache, which the shared-prefix path always does."""
+        return None if _PREFIX.get() is not None else sdpa_mask(*args, **kwargs)
+
     AttentionInterface.register(_SHARED, _shared_prefix_attention)
-    AttentionMaskInterface.register(_SHARED, sdpa_mask)  # same masks as SDPA when a caller passes one
+    AttentionMaskInterface.register(_SHARED, shared_prefix_mask)
     return True
 
 

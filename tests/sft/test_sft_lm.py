@@ -1,3 +1,6 @@
+import importlib.metadata
+import warnings
+
 import numpy as np
 import pytest
 
@@ -65,11 +68,7 @@ def test_token_budget_splits_batches(lm):
 
 
 def test_shared_prefix_attention_matches_the_expanded_cache(lm):
-    import transformers
-
-    if int(transformers.__version__.split(".")[0]) >= 5:
-        assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed
-    # on transformers 4.x the probe falls back to the expanded cache; the scores must agree either way
+    assert lm.shared_prefix  # CPU, SDPA, full causal attention: the probe passed (4.56 to 5.24 verified)
     expanded = HFCausalLM(lm.config.model, batch_size=3, device="cpu", quantize="none", shared_prefix=False)
     assert not expanded.shared_prefix
     for (a, n), (b, m) in zip(lm.score_with_prefix(PREFIX, PAIRS), expanded.score_with_prefix(PREFIX, PAIRS),
@@ -171,3 +170,31 @@ def test_smollm2_prefers_the_right_answer_and_the_demonstration_helps(smol):
     one = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")])
     plain = smol.score_with_prefix(demo, [(q, "The capital of France is Paris.")], reuse_cache=False)
     assert one[0][0] == pytest.approx(plain[0][0], abs=1e-3) and one[0][0] > right[0]
+
+
+# -- the transformers range the `sft` extra allows ------------------------------------------------------------
+# Lowest and newest release run with benchmarks/check_lm_transformers.py and this folder's LM tests (table in
+# benchmarks/results/default_models.md, "transformers versions"). Lowering the pin needs a new run there.
+TRANSFORMERS_VERIFIED = ("4.56.0", "5.24.0")
+
+
+def test_transformers_pin_starts_at_a_verified_release():
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    try:
+        requires = importlib.metadata.requires("sluiceway") or []
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("sluiceway is not installed as a distribution (no metadata to read the pin from)")
+    pins = [r for r in map(Requirement, requires) if r.name == "transformers" and r.marker
+            and r.marker.evaluate({"extra": "sft"})]
+    assert len(pins) == 1, f"the sft extra should pin transformers once: {requires}"
+    floors = [Version(s.version) for s in pins[0].specifier if s.operator in (">=", ">", "==", "~=")]
+    low, high = map(Version, TRANSFORMERS_VERIFIED)
+    assert floors and max(floors) >= low, (f"sft allows transformers {pins[0].specifier}, below the lowest "
+                                           f"verified release {low}: rerun benchmarks/check_lm_transformers.py")
+    installed = Version(importlib.metadata.version("transformers"))
+    assert installed in pins[0].specifier and installed >= low
+    if installed > high:
+        warnings.warn(f"transformers {installed} is newer than the newest verified ({high}): run "
+                      "benchmarks/check_lm_transformers.py and update TRANSFORMERS_VERIFIED", stacklevel=1)
