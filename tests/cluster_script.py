@@ -65,3 +65,17 @@ def close_cluster(cluster: Any, thread: threading.Thread, result: dict) -> dict:
     ray.shutdown()
     cluster.shutdown()
     return result
+
+
+def open_cluster(workers: int = 2) -> tuple[Any, list, dict]:
+    """A head (1 CPU) plus ``workers`` single-CPU nodes, with Ray attached quietly; returns the cluster, the
+    worker nodes (to kill) and the result dict started with the node count."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    nodes = [cluster.add_node(num_cpus=1) for _ in range(workers)]
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    return cluster, nodes, {"nodes": len(ray.nodes())}

@@ -14,7 +14,13 @@ import os
 
 import pytest
 
-from tests.cluster_script import close_cluster, kill_node_at_checkpoint, run_as_script, script_main
+from tests.cluster_script import (
+    close_cluster,
+    kill_node_at_checkpoint,
+    open_cluster,
+    run_as_script,
+    script_main,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -62,21 +68,13 @@ def digest(output: str) -> dict:
 
 def run_job(out_dir: str) -> dict:
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
-    import ray
-    import ray.data
-    from ray.cluster_utils import Cluster
 
     from sluiceway.pipelines.pipeline import Pipeline
     from sluiceway.pipelines.resume import STAGE_CHECKPOINTS
     from sluiceway.testing import assert_output_accounts
 
     inputs = write_corpus(os.path.join(out_dir, "in"))
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
-    ray.data.DataContext.get_current().enable_progress_bars = False
-    result: dict = {"nodes": len(ray.nodes())}
+    cluster, workers, result = open_cluster()
 
     def run(name: str) -> dict:
         out = os.path.join(out_dir, name)

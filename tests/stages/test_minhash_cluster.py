@@ -13,7 +13,13 @@ import os
 
 import pytest
 
-from tests.cluster_script import close_cluster, kill_node_at_checkpoint, run_as_script, script_main
+from tests.cluster_script import (
+    close_cluster,
+    kill_node_at_checkpoint,
+    open_cluster,
+    run_as_script,
+    script_main,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -53,7 +59,6 @@ def run_job(out_dir: str) -> dict:
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
     import ray
     import ray.data
-    from ray.cluster_utils import Cluster
 
     from sluiceway.dedup.local import dedup_local
     from sluiceway.stages.base import RunContext
@@ -61,12 +66,7 @@ def run_job(out_dir: str) -> dict:
 
     table = corpus()
     stages = {"plain": MinHashDedup(verify=True), "kill": MinHashDedup(verify=False)}  # both paths, less CI time
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
-    ray.data.DataContext.get_current().enable_progress_bars = False
-    result: dict = {"nodes": len(ray.nodes())}
+    cluster, workers, result = open_cluster()
     for name, stage in stages.items():
         result[f"{name}_reference"] = outcome(dedup_local(table, stage.plan())[0].to_pylist())
 
