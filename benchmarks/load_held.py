@@ -30,19 +30,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from proc_memory import PeakMemory  # noqa: E402
+from proc_memory import PeakMemory, cmdline  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SPILLED = re.compile(r"Spilled (\d+) MiB, (\d+) objects")
 _RESTORED = re.compile(r"Restored (\d+) MiB, (\d+) objects")
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
-    except OSError:
-        return []
 
 
 def _flag(args: list[str], name: str) -> str | None:
@@ -74,7 +66,7 @@ class RayWatch:
     def __call__(self, pids: list[int]) -> None:
         if self.session is None:
             for pid in pids:
-                args = _cmdline(pid)
+                args = cmdline(pid)
                 if args and os.path.basename(args[0]) == "raylet":
                     self.session = _flag(args, "session_dir")
                     store = _flag(args, "object_store_memory")

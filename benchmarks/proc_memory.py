@@ -31,6 +31,15 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> list[str]:
+    """The arguments ``pid`` was started with (empty when it is gone or unreadable)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
 def pss_kib(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:

@@ -26,6 +26,7 @@ import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from proc_memory import cmdline  # benchmarks/proc_memory.py (this script's folder is on sys.path)
 
 
 def output_digest(output: str) -> dict:
@@ -55,18 +56,8 @@ def command(args: argparse.Namespace, output: str, *extra: str) -> list[str]:
 
 def ray_processes_of(session_dirs: set[str]) -> int:
     """Processes whose command line names one of these Ray session directories."""
-    count = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                cmd = fh.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        if any(s in cmd for s in session_dirs):
-            count += 1
-    return count
+    commands = (" ".join(cmdline(int(pid))) for pid in os.listdir("/proc") if pid.isdigit())
+    return sum(any(s in cmd for s in session_dirs) for cmd in commands)
 
 
 def ray_sessions() -> set[str]:

@@ -23,10 +23,11 @@ import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from sluiceway.sft.lm_source import DEFAULT_MODEL  # a shipped name (sluiceway.shipped.models.SHIPPED)
+
 Pair = tuple[str, str]
 Score = tuple[float, int]  # (summed log-prob of the continuation tokens, number of tokens scored)
 Items = Sequence[tuple[list[int], list[int]]]  # (context ids, continuation ids) per pair
-DEFAULT_MODEL = "smollm2-135m-instruct"  # see sluiceway.shipped.models.SHIPPED
 
 
 class LogProbLM(Protocol):
